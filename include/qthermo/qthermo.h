@@ -1,0 +1,167 @@
+/* qthermo numerics library: steady states of the microscopic (secular) master
+ * equation for the N-site chain and the Lambda / Vee three-level systems.
+ *
+ * Serial and re-entrant: no MPI, no HDF5, no global state. Plan once, solve
+ * many times: a workspace sized for the largest problem is allocated up front
+ * (qt_workspace_alloc) and every qt_solve call reuses it without allocating.
+ * Physics and equation numbers: ../shared/docs/physics.md and the paper. */
+#ifndef QTHERMO_H
+#define QTHERMO_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define QT_VERSION "0.1.0"
+
+typedef enum { QT_MODEL_NSITE = 0, QT_MODEL_LAMBDA = 1, QT_MODEL_VEE = 2 } qt_model;
+typedef enum { QT_SPECTRAL_FLAT = 0, QT_SPECTRAL_OHMIC = 1 } qt_spectral;
+/* classical: emission rate J n instead of J (1 + n) (no spontaneous emission) */
+typedef enum { QT_BATH_QUANTUM = 0, QT_BATH_CLASSICAL = 1 } qt_bath;
+typedef enum { QT_SOLVER_SECULAR = 0, QT_SOLVER_DENSE = 1 } qt_solver;
+
+/* Status codes: stored as int8 in result files, 0 = ok. A grid point that
+ * cannot be solved gets one of these and no numbers (NaN observables). */
+enum {
+    QT_OK = 0,
+    QT_ENOTUNIQUE = 1, /* generator has more than one stationary state */
+    QT_EDIVERGENT = 2, /* nonzero omega = 0 jump with a flat spectral density */
+    QT_ETOOLARGE = 3,  /* beyond the chosen solver's size limit, or workspace too small */
+    QT_ELAPACK = 4,    /* LAPACK reported a failure */
+    QT_EINVAL = 5,     /* invalid parameters (see qt_params_check) */
+    QT_ENOMEM = 6,
+    QT_NSTATUS = 7
+};
+
+/* Short machine name ("ok", "not_unique", ...) and a sentence. */
+const char *qt_status_name(int status);
+const char *qt_strerror(int status);
+
+/* Limits of the solvers (state-space dimension d; nsite has d = 2N). */
+#define QT_DENSE_MAX_D 40    /* full d^2 x d^2 Liouvillian: the reference for small d */
+#define QT_COUPLED_MAX_D 64  /* general eigenbasis path (coupled zero-frequency sector) */
+#define QT_SECTOR_MAX 1024   /* unknowns of a coupled zero-frequency sector */
+#define QT_MAX_SITES 100000  /* nsite N accepted by qt_params_check */
+
+typedef struct {
+    qt_model model;
+    int N;                /* nsite: number of sites (>= 2) */
+    double h;             /* nsite: site gap (> 0) */
+    double g;             /* nsite: tunnelling between neighbouring excited states */
+    double T_L, T_R;      /* nsite: end temperatures, linear profile in between */
+    double E[3];          /* lambda: E_1, E_2, E_e;  vee: E_g, E_1, E_2 */
+    double T1, T2;        /* three-level: bath temperatures */
+    double d;             /* three-level: distance between the wells (for <X>, forces) */
+    double gamma;         /* Gamma (flat) or eta (ohmic), shared by all baths (> 0) */
+    qt_spectral spectral;
+    qt_bath bath;
+} qt_params;
+
+/* Paper defaults: h = 1, gamma = 1, flat, quantum; lambda E = (0, 0, 1),
+ * vee E = (0, 1, 1); d = 1; temperatures 0 (the caller sets them). */
+void qt_params_default(qt_params *p, qt_model model);
+
+/* QT_OK, or QT_EINVAL with one line in msg naming the parameter and value. */
+int qt_params_check(const qt_params *p, char *msg, size_t msglen);
+
+/* State-space dimension d (2N or 3) and number of baths (N or 2). */
+int qt_dimension(const qt_params *p);
+int qt_n_baths(const qt_params *p);
+
+typedef struct {
+    qt_solver solver;
+    double tol;             /* eigenvalues closer than tol form one degenerate cluster */
+    double phase_threshold; /* |phi| <= this gives phase 0 */
+    int want_gap;           /* also compute relaxation rate(s): an extra eigen-solve */
+    int force_coupled;      /* testing: solve the zero-frequency sector as one complex
+                               system even when populations decouple */
+} qt_options;
+
+#define QT_DEFAULT_TOL 1e-9
+#define QT_DEFAULT_PHASE_THRESHOLD 1e-12
+void qt_options_default(qt_options *o);
+
+/* Which algorithm produced a result. */
+enum {
+    QT_PATH_NONE = 0,
+    QT_PATH_PAULI_BIPARTITE = 1, /* nsite: excited states eliminated, GTH on N x N */
+    QT_PATH_PAULI = 2,           /* Pauli rate equation on the eigenstates, GTH */
+    QT_PATH_COUPLED = 3,         /* zero-frequency sector as a complex linear system */
+    QT_PATH_DENSE = 4            /* full d^2 x d^2 Liouvillian */
+};
+const char *qt_path_name(int path);
+
+/* Results of one grid point. Arrays are owned by the result (qt_result_alloc)
+ * and sized for max_sites; n_pop / n_baths say how much of them is used.
+ * Everything not computed is NaN. */
+typedef struct {
+    int status;
+    int path;
+    int n_pop;            /* nsite: N site populations; three-level: 3 levels */
+    int n_baths;
+    double *population;   /* [n_pop]: nsite p_k; lambda [P1,P2,Pe]; vee [Pg,P1,P2] */
+    double *heat_current; /* [n_baths]: J_k = -Tr[L_k(rho) H_S], into bath k */
+    double energy;        /* Tr[rho H_S] */
+    /* nsite observables (physics.md section 4) */
+    double x_cm, phi, soret;
+    int phase, peak_site; /* peak_site 1-based; phase +1 / -1 / 0 */
+    /* checks */
+    double residual;       /* entrywise 1-norm of L(rho) */
+    double trace_error;    /* |Tr rho - 1| */
+    double min_eigenvalue; /* smallest eigenvalue of rho */
+    double relaxation_rate; /* smallest nonzero -Re(lambda) of the population generator */
+    /* three-level: numerical values next to the paper's closed forms */
+    double delta, delta_formula; /* P2 - P1 (Eq. 8 for lambda, Delta_V for vee) */
+    double x_mean;               /* <X> = (d/2) Delta, Eq. 9 */
+    double n1, n2;               /* bath occupations at the transition frequencies */
+    double m_eff, omega2;        /* m* and Omega^2 (Omega_V^2 for vee) */
+    double force, force_highT;   /* F_q (F_V) Eq. 2 / 14, and Eq. 11 */
+    double relaxation_rates[2];  /* the two nonzero -lambda of the rate generator, ascending */
+    double oscillator_roots[2];  /* -roots of m* l^2 + Gamma l + m* Omega^2 = 0, ascending */
+    /* spectrum information */
+    int n_clusters, max_cluster; /* degenerate clusters of H_S at tolerance tol */
+} qt_result;
+
+qt_result *qt_result_alloc(int max_sites);
+void qt_result_free(qt_result **r);
+
+typedef struct qt_workspace qt_workspace;
+
+/* Optional parts of a workspace (the default secular path needs neither). */
+enum {
+    QT_WS_DENSE = 1, /* d^2 x d^2 Liouvillian storage for the dense solver (d <= QT_DENSE_MAX_D) */
+    QT_WS_GAP = 2    /* d x d generator for relaxation rates (d <= QT_GAP_MAX_D) */
+};
+#define QT_GAP_MAX_D 2048
+
+/* Workspace for every point of `model` with N <= max_N (max_N is ignored for
+ * the three-level models). NULL when out of memory. */
+qt_workspace *qt_workspace_alloc(qt_model model, int max_N, unsigned flags);
+void qt_workspace_free(qt_workspace **w);
+/* Bytes held by a workspace (for memory estimates). */
+size_t qt_workspace_bytes(const qt_workspace *w);
+
+/* Solve one grid point. Returns the status (also stored in r->status).
+ * Never allocates, never prints, never aborts. */
+int qt_solve(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r);
+
+/* The density matrix of the last successful qt_solve on w, in the original
+ * (site / level) basis, as d x d row-major real and imaginary parts. */
+int qt_density_matrix(const qt_workspace *w, double *re, double *im, int d);
+
+/* Bose occupation 1/(exp(w/T) - 1) for w > 0, with 0 at T = 0 (expm1). */
+double qt_occupation(double w, double T);
+
+/* Dufour effect (three-level models): heat currents J_k of a prescribed
+ * population vector (ordering as in qt_result.population), computed from the
+ * rate generator, and the paper's closed form omega_k Gamma [(n_k+1) P_e -
+ * n_k P_k] (lambda) or omega_k Gamma [(n_k+1) P_k - n_k P_g] (vee). */
+int qt_heat_current_prescribed(const qt_params *p, const double pop[3], double J[2],
+                               double J_formula[2]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

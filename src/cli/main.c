@@ -1,0 +1,44 @@
+/* qthermo: command dispatcher. */
+#include "commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "qthermo/qthermo.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "qthermo %s: quantum thermophoresis steady states\n"
+                 "usage:\n"
+                 "  qthermo point --model nsite|lambda|vee [options]   one grid point, JSON on stdout\n"
+                 "  qthermo bench [--quick]                            per-point timings\n"
+                 "  mpirun -np K qthermo sweep CONFIG.yaml -o OUT.h5 [--resume|--force]\n"
+                 "  qthermo --version\n"
+                 "Run 'qthermo COMMAND --help' for the options of a command.\n",
+            QT_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return QT_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "point")) return qt_cmd_point(argc - 1, argv + 1);
+    if (!strcmp(cmd, "bench")) return qt_cmd_bench(argc - 1, argv + 1);
+#ifdef QT_HAVE_SWEEP
+    if (!strcmp(cmd, "sweep")) return qt_cmd_sweep(argc - 1, argv + 1);
+#endif
+    if (!strcmp(cmd, "--version")) {
+        printf("qthermo %s\n", QT_VERSION);
+        return QT_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return QT_EXIT_OK;
+    }
+    fprintf(stderr, "qthermo: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return QT_EXIT_USAGE;
+}

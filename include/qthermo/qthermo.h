@@ -40,21 +40,21 @@ const char *qt_status_name(int status);
 const char *qt_strerror(int status);
 
 /* Limits of the solvers (state-space dimension d; nsite has d = 2N). */
-#define QT_DENSE_MAX_D 40    /* full d^2 x d^2 Liouvillian: the reference for small d */
-#define QT_COUPLED_MAX_D 64  /* general eigenbasis path (coupled zero-frequency sector) */
-#define QT_SECTOR_MAX 1024   /* unknowns of a coupled zero-frequency sector */
-#define QT_MAX_SITES 100000  /* nsite N accepted by qt_params_check */
+#define QT_DENSE_MAX_D   40     /* full d^2 x d^2 Liouvillian: the reference for small d */
+#define QT_COUPLED_MAX_D 64     /* general eigenbasis path (coupled zero-frequency sector) */
+#define QT_SECTOR_MAX    1024   /* unknowns of a coupled zero-frequency sector */
+#define QT_MAX_SITES     100000 /* nsite N accepted by qt_params_check */
 
 typedef struct {
     qt_model model;
-    int N;                /* nsite: number of sites (>= 2) */
-    double h;             /* nsite: site gap (> 0) */
-    double g;             /* nsite: tunnelling between neighbouring excited states */
-    double T_L, T_R;      /* nsite: end temperatures, linear profile in between */
-    double E[3];          /* lambda: E_1, E_2, E_e;  vee: E_g, E_1, E_2 */
-    double T1, T2;        /* three-level: bath temperatures */
-    double d;             /* three-level: distance between the wells (for <X>, forces) */
-    double gamma;         /* Gamma (flat) or eta (ohmic), shared by all baths (> 0) */
+    int N;           /* nsite: number of sites (>= 2) */
+    double h;        /* nsite: site gap (> 0) */
+    double g;        /* nsite: tunnelling between neighbouring excited states */
+    double T_L, T_R; /* nsite: end temperatures, linear profile in between */
+    double E[3];     /* lambda: E_1, E_2, E_e;  vee: E_g, E_1, E_2 */
+    double T1, T2;   /* three-level: bath temperatures */
+    double d;        /* three-level: distance between the wells (for <X>, forces) */
+    double gamma;    /* Gamma (flat) or eta (ohmic), shared by all baths (> 0) */
     qt_spectral spectral;
     qt_bath bath;
 } qt_params;
@@ -79,7 +79,7 @@ typedef struct {
                                system even when populations decouple */
 } qt_options;
 
-#define QT_DEFAULT_TOL 1e-9
+#define QT_DEFAULT_TOL             1e-9
 #define QT_DEFAULT_PHASE_THRESHOLD 1e-12
 void qt_options_default(qt_options *o);
 
@@ -99,7 +99,7 @@ const char *qt_path_name(int path);
 typedef struct {
     int status;
     int path;
-    int n_pop;            /* nsite: N site populations; three-level: 3 levels */
+    int n_pop; /* nsite: N site populations; three-level: 3 levels */
     int n_baths;
     double *population;   /* [n_pop]: nsite p_k; lambda [P1,P2,Pe]; vee [Pg,P1,P2] */
     double *heat_current; /* [n_baths]: J_k = -Tr[L_k(rho) H_S], into bath k */
@@ -108,9 +108,9 @@ typedef struct {
     double x_cm, phi, soret;
     int phase, peak_site; /* peak_site 1-based; phase +1 / -1 / 0 */
     /* checks */
-    double residual;       /* entrywise 1-norm of L(rho) */
-    double trace_error;    /* |Tr rho - 1| */
-    double min_eigenvalue; /* smallest eigenvalue of rho */
+    double residual;        /* entrywise 1-norm of L(rho) */
+    double trace_error;     /* |Tr rho - 1| */
+    double min_eigenvalue;  /* smallest eigenvalue of rho */
     double relaxation_rate; /* smallest nonzero -Re(lambda) of the population generator */
     /* three-level: numerical values next to the paper's closed forms */
     double delta, delta_formula; /* P2 - P1 (Eq. 8 for lambda, Delta_V for vee) */
@@ -140,8 +140,10 @@ enum {
  * the three-level models). NULL when out of memory. */
 qt_workspace *qt_workspace_alloc(qt_model model, int max_N, unsigned flags);
 void qt_workspace_free(qt_workspace **w);
-/* Bytes held by a workspace (for memory estimates). */
+/* Bytes held by a workspace, and what qt_workspace_alloc would take
+ * (without allocating; 0 for invalid arguments): for memory estimates. */
 size_t qt_workspace_bytes(const qt_workspace *w);
+size_t qt_workspace_estimate(qt_model model, int max_N, unsigned flags);
 
 /* Solve one grid point. Returns the status (also stored in r->status).
  * Never allocates, never prints, never aborts. */

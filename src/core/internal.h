@@ -1,0 +1,179 @@
+/* Internal interfaces of the numerics library (not installed). */
+#ifndef QT_INTERNAL_H
+#define QT_INTERNAL_H
+
+#include <complex.h>
+#include <stddef.h>
+
+#include "qthermo/qthermo.h"
+
+/* ---- baths (bath.c) ---------------------------------------------------- */
+
+typedef struct {
+    double T;
+    double gamma;
+    qt_spectral spectral;
+    qt_bath bath;
+} qt_bath_params;
+
+/* Rate gamma_k(w) of a jump that releases energy w into the bath (w > 0:
+ * emission, w < 0: absorption), Eq. 5. w == 0 is handled by the caller. */
+double qt_rate(const qt_bath_params *b, double w);
+/* gamma_k(0): eta T for ohmic; +inf for flat (the caller reports it). */
+double qt_rate_zero(const qt_bath_params *b);
+
+/* ---- eigenbasis representation (spectrum.c) ---------------------------- */
+
+/* A model in the eigenbasis of H_S: d states, K baths. */
+typedef struct {
+    int d, K;
+    double *E;            /* [d] eigenvalues */
+    double *V;            /* [d*d] column-major, V[i + a*d] = <i|a> (i: original basis) */
+    double *X;            /* [K*d*d] X[(k*d + a)*d + b] = <a|X_k|b> in the eigenbasis */
+    qt_bath_params *bath; /* [K] */
+    /* clusters of (nearly) degenerate eigenvalues */
+    int n_clusters;
+    int *cluster;      /* [d] cluster of eigenstate a */
+    int *cl_start;     /* [n_clusters+1] */
+    int *cl_member;    /* [d] eigenstates ordered by cluster */
+    double *cl_energy; /* [n_clusters] mean energy */
+} qt_eigensys;
+
+/* Group eigenvalues into clusters: sorted, consecutive gaps <= tol. */
+void qt_cluster(qt_eigensys *es, double tol, int *scratch_order);
+
+/* ---- closed communicating classes (classes.c) --------------------------- */
+
+/* Edge oracle: nonzero when the rate u -> v is positive. */
+typedef int (*qt_edge_fn)(const void *ctx, int u, int v);
+
+/* Strongly connected components of a graph with n nodes; returns the number
+ * of closed classes (components with no edge leaving them) and marks the
+ * members of the first closed class in in_class (1/0). iwork: 6n ints. */
+int qt_closed_classes(int n, qt_edge_fn edge, const void *ctx, int *in_class, int *iwork);
+
+/* ---- GTH stationary distribution (gth.c) ------------------------------- */
+
+/* Stationary distribution of an irreducible continuous-time chain with
+ * off-diagonal rates Q[i*ld + j] (i -> j; the diagonal is ignored), by the
+ * Grassmann-Taksar-Heyman elimination (no subtractions, so every entry keeps
+ * full relative accuracy). Q is overwritten. pi is normalised to sum 1.
+ * work: n * QT_GTH_BLOCK doubles. Returns 0, or -1 on a zero pivot (the
+ * chain was not irreducible). */
+#define QT_GTH_BLOCK 48
+
+/* |<a|X_k|b>| below this counts as zero when deciding structure */
+#define QT_X_ZERO 1e-12
+int qt_gth(int n, double *Q, int ld, double *pi, double *work);
+
+/* ---- workspace (workspace.c) ------------------------------------------- */
+
+struct qt_workspace {
+    qt_model model;
+    int max_N; /* nsite: largest N; three-level: 1 */
+    int max_d; /* largest state dimension */
+    unsigned flags;
+    size_t bytes;
+    /* last solve */
+    int last_ok;
+    int last_d;
+    int last_path;
+
+    /* nsite structured path, sized N */
+    double *tri_d, *tri_e; /* tridiagonal diagonal / off-diagonal */
+    const double *psi;     /* [N*N] column-major excited eigenvectors: chain_vec or psi_buf */
+    double *psi_buf;       /* [N*N] reordered (g < 0) or site-basis (g = 0) eigenvectors */
+    int chain_N;           /* N of the cached eigen-decomposition of tridiag(1, 0, 1) */
+    double *chain_val;     /* [N] its eigenvalues, ascending */
+    double *chain_vec;     /* [N*N] its eigenvectors, column-major */
+    double *E_exc;         /* [N] */
+    double *up, *down;     /* [N*N] up[k*N + a]: g_k -> a; down[k*N + a]: a -> g_k */
+    double *out;           /* [N] total rate out of excited eigenstate a */
+    double *Us;            /* [N*N] up scaled by 1/out */
+    double *M;             /* [N*N] effective ground-ground rates */
+    double *P;             /* [2N] eigenstate populations (ground, then excited) */
+    double *gth_work;      /* [N * (QT_GTH_BLOCK + 1)] */
+    double *T;             /* [N] site temperatures */
+    int *iwork;            /* [16 N + 64]: classes, index lists, LAPACK */
+    double *dwork;         /* LAPACK real work */
+    int lwork, liwork;
+
+    /* general eigenbasis path, sized d <= QT_COUPLED_MAX_D (or 3) */
+    int gen_max_d;
+    qt_eigensys es;
+    qt_bath_params *bath;         /* [max baths] */
+    double *W;                    /* [d*d] rates b -> a at W[b*d + a] */
+    double *rho_re, *rho_im;      /* [d*d] steady state in the eigenbasis, row-major */
+    double *site_re, *site_im;    /* [d*d] steady state in the original basis */
+    double *gen_tmp;              /* [d*d] */
+    double complex *sector;       /* [S*S] sector generator, column-major */
+    double complex *sector_rho;   /* [S] */
+    double complex *sector_y;     /* [S] */
+    double complex *sector_work;  /* [2S] zgecon */
+    double *sector_rwork;         /* [2S] */
+    int *sector_row, *sector_col; /* [S] (a, b) of each unknown */
+    int *sector_index;            /* [d*d] unknown of element (a, b) or -1 */
+    int *ipiv;                    /* [max(S, dense D)] */
+    double *K_acc;                /* [d*d] sum_w gamma A^dag A of the baths being applied */
+    int sector_max;
+
+    /* relaxation rates (QT_WS_GAP), sized gap_max_d */
+    int gap_max_d;
+    double *gap_G, *gap_wr, *gap_wi, *gap_work;
+    int gap_lwork;
+
+    /* dense Liouvillian (QT_WS_DENSE), sized D = d^2 <= QT_DENSE_MAX_D^2 */
+    int dense_max_d;
+    double complex *dense_L;    /* [D*D] column-major, D = d^2 */
+    double complex *dense_rho;  /* [D] */
+    double complex *dense_y;    /* [D] */
+    int *dense_pair;            /* [d*d] pairs (a, b) = a*d + b sorted by Bohr frequency */
+    int *dense_entry;           /* [d*d] pairs of one group with X_k nonzero */
+    double complex *dense_work; /* [2D] zgecon */
+    double *dense_rwork;        /* [2D] */
+    double *dense_w;            /* [d*d] Bohr frequency of each pair */
+    double complex *zheev_a, *zheev_work; /* Hermitian eigenvalues of rho */
+    double *zheev_w, *zheev_rwork;
+    int zheev_lwork;
+};
+
+/* ---- solvers ------------------------------------------------------------ */
+
+/* nsite: the structured secular path (nsite.c). Returns a status, or
+ * QT_PATH_COUPLED via *need_general when the spectrum needs the general path. */
+int qt_nsite_secular(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r,
+                     int *need_general);
+/* nsite eigen-decomposition of the excited block into w->psi, w->E_exc. */
+int qt_nsite_spectrum(const qt_params *p, qt_workspace *w);
+/* Fill w->T with the linear temperature profile. */
+void qt_nsite_temperatures(const qt_params *p, double *T);
+
+/* Build the general eigensystem (E, V, X', clusters) for any model. */
+int qt_build_eigensys(const qt_params *p, const qt_options *o, qt_workspace *w);
+/* Zero-frequency sector solve on the eigensystem: Pauli if populations
+ * decouple, else the coupled complex system. Leaves rho in w->rho_re/im. */
+int qt_sector_solve(const qt_options *o, qt_workspace *w, int *path);
+/* Residual and heat currents of w->rho_* from the sector generator. */
+int qt_sector_checks(qt_workspace *w, double *residual, double *heat);
+int qt_pauli_classes(qt_workspace *w, int *in_class);
+void qt_pauli_generator(const qt_workspace *w, double *G);
+int qt_structural_uniqueness(qt_workspace *w);
+/* Full Liouvillian solve on the eigensystem (dense.c): rho in w->rho_*,
+ * residual and heat currents from the full generator. */
+int qt_dense_solve(const qt_options *o, qt_workspace *w, double *residual, double *heat);
+
+/* Observables from the eigenbasis density matrix w->rho_* (observables.c). */
+void qt_general_observables(const qt_params *p, qt_workspace *w, qt_result *r);
+/* nsite observables from site populations (x_cm, phi, phase, peak, soret). */
+void qt_site_observables(const qt_params *p, const qt_options *o, const double *T, qt_result *r);
+/* Smallest nonzero -Re(lambda) of an n x n real generator (row-major,
+ * columns sum to zero); sets up to 2 smallest in rates[]. */
+int qt_generator_gaps(qt_workspace *w, int n, double *G, double *rates, int nrates);
+
+/* Three-level closed forms (threelevel.c). */
+void qt_threelevel_closed_forms(const qt_params *p, qt_result *r);
+int qt_threelevel_build(const qt_params *p, qt_workspace *w);
+
+void qt_result_clear(qt_result *r);
+
+#endif

@@ -1,0 +1,283 @@
+/* The N-site chain on its structured secular path (physics.md section 3).
+ *
+ * H_S = 0 on the ground block and an N x N tridiagonal matrix on the excited
+ * block. Bath k only connects g_k with excited eigenstates a, with rates
+ * up[k][a] (g_k -> a) and down[k][a] (a -> g_k), both |psi_a(k)|^2 gamma_k.
+ * No two excited (or two ground) states are connected, so the excited states
+ * are eliminated at once: M[j][k] = sum_a up[j][a] down[k][a] / out[a] is
+ * the censored chain on the ground states, solved by GTH. Memory O(N^2). */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+void qt_nsite_temperatures(const qt_params *p, double *T) {
+    for (int k = 0; k < p->N; k++) T[k] = p->T_L + (p->T_R - p->T_L) * k / (p->N - 1);
+}
+
+/* The excited block is h 1 + g T with T = tridiag(1, 0, 1): its eigenvectors
+ * do not depend on h or g. T is diagonalised once per N (divide and conquer,
+ * LAPACK dstevd) and every point only scales the eigenvalues. */
+static int ensure_chain_plan(qt_workspace *w, int N)
+{
+    if (w->chain_N == N) return QT_OK;
+    w->chain_N = 0;
+    for (int i = 0; i < N; i++) {
+        w->chain_val[i] = 0.0;
+        w->tri_e[i] = 1.0;
+    }
+    lapack_int info = LAPACKE_dstevd_work(LAPACK_COL_MAJOR, 'V', N, w->chain_val, w->tri_e,
+                                          w->chain_vec, N, w->dwork, w->lwork, w->iwork, w->liwork);
+    if (info) return QT_ELAPACK;
+    w->chain_N = N;
+    return QT_OK;
+}
+
+int qt_nsite_spectrum(const qt_params *p, qt_workspace *w)
+{
+    int N = p->N, st = ensure_chain_plan(w, N);
+    if (st) return st;
+    const double *lam = w->chain_val;
+    size_t nn = (size_t)N * N;
+    if (p->g == 0.0) {
+        /* degenerate excited block: the site basis is an eigenbasis, and the
+         * one in which each bath's jumps land on a single eigenstate */
+        memset(w->psi_buf, 0, nn * sizeof(double));
+        for (int a = 0; a < N; a++) w->E_exc[a] = p->h, w->psi_buf[a + (size_t)a * N] = 1.0;
+        w->psi = w->psi_buf;
+    } else if (p->g > 0.0) {
+        for (int a = 0; a < N; a++) w->E_exc[a] = p->h + p->g * lam[a];
+        w->psi = w->chain_vec;
+    } else { /* keep the energies ascending */
+        for (int a = 0; a < N; a++) {
+            w->E_exc[a] = p->h + p->g * lam[N - 1 - a];
+            memcpy(w->psi_buf + (size_t)a * N, w->chain_vec + (size_t)(N - 1 - a) * N,
+                   N * sizeof(double));
+        }
+        w->psi = w->psi_buf;
+    }
+    return QT_OK;
+}
+
+/* Does the spectrum allow the structured path? Excited levels degenerate with
+ * the ground manifold give omega = 0 jumps; a degenerate excited cluster whose
+ * eigenvectors overlap on one site feeds intra-cluster coherences. */
+static int structured_path_ok(const qt_params *p, const qt_options *o, qt_workspace *w,
+                              int *divergent) {
+    int N = p->N;
+    *divergent = 0;
+    for (int a = 0; a < N; a++)
+        if (fabs(w->E_exc[a]) <= o->tol) {
+            *divergent = p->spectral == QT_SPECTRAL_FLAT;
+            return 0;
+        }
+    for (int a = 1; a < N; a++) {
+        if (w->E_exc[a] - w->E_exc[a - 1] > o->tol) continue;
+        /* a-1 and a in one cluster: their supports on the sites must be disjoint */
+        for (int start = a - 1; start >= 0 && w->E_exc[a] - w->E_exc[start] <= o->tol; start--)
+            for (int k = 0; k < N; k++)
+                if (w->psi[k + a * N] != 0.0 && w->psi[k + start * N] != 0.0) return 0;
+    }
+    return !o->force_coupled;
+}
+
+static void count_clusters(const qt_params *p, const qt_options *o, const qt_workspace *w,
+                           qt_result *r) {
+    int N = p->N, nc = 1, run = 0, max = N; /* the ground manifold is one N-fold cluster */
+    for (int a = 0; a < N; a++) {
+        int joins = a > 0 && w->E_exc[a] - w->E_exc[a - 1] <= o->tol;
+        run = joins ? run + 1 : 1;
+        nc += !joins;
+        if (run > max) max = run;
+    }
+    r->n_clusters = nc;
+    r->max_cluster = max;
+}
+
+/* up/down rates of bath k, one occupation number per (k, a) */
+static void fill_rates(const qt_params *p, qt_workspace *w)
+{
+    int N = p->N;
+    int classical = p->bath == QT_BATH_CLASSICAL, ohmic = p->spectral == QT_SPECTRAL_OHMIC;
+    memset(w->out, 0, sizeof(double) * N);
+    for (int k = 0; k < N; k++) {
+        double T = w->T[k];
+        double *up = w->up + (size_t)k * N, *down = w->down + (size_t)k * N;
+        for (int a = 0; a < N; a++) {
+            double c = w->psi[k + (size_t)a * N], E = w->E_exc[a], aE = fabs(E);
+            double n = qt_occupation(aE, T);
+            double J = p->gamma * (ohmic ? aE : 1.0) * c * c;
+            double emit = J * (classical ? n : 1.0 + n), absorb = J * n;
+            /* a -> g_k releases E_a: emission if E_a > 0, absorption if below */
+            down[a] = E > 0.0 ? emit : absorb;
+            up[a] = E > 0.0 ? absorb : emit;
+            w->out[a] += down[a];
+        }
+    }
+}
+
+typedef struct {
+    int N;
+    const double *up, *down;
+} bipartite_graph;
+
+/* nodes 0..N-1: ground states; N..2N-1: excited eigenstates */
+static int bipartite_edge(const void *ctx, int u, int v) {
+    const bipartite_graph *g = ctx;
+    int N = g->N;
+    if (u < N && v >= N) return g->up[(size_t)u * N + (v - N)] > 0.0;
+    if (u >= N && v < N) return g->down[(size_t)v * N + (u - N)] > 0.0;
+    return 0;
+}
+
+static int all_positive(const double *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!(x[i] > 0.0)) return 0;
+    return 1;
+}
+
+/* Marks the support of the unique closed class in w->iwork[0..2N);
+ * returns the number of closed classes. */
+static int closed_class(int N, qt_workspace *w, int **in_class) {
+    *in_class = w->iwork + 12 * N;
+    size_t nn = (size_t)N * N;
+    if (all_positive(w->up, nn) && all_positive(w->down, nn)) {
+        for (int u = 0; u < 2 * N; u++) (*in_class)[u] = 1;
+        return 1;
+    }
+    bipartite_graph g = {N, w->up, w->down};
+    return qt_closed_classes(2 * N, bipartite_edge, &g, *in_class, w->iwork);
+}
+
+/* Effective rates between the ground states gi[0..ng) through the excited
+ * states ai[0..na) of the closed class, then GTH. Fills w->P. */
+static int solve_closed_class(int N, qt_workspace *w, const int *in_class) {
+    int *gi = w->iwork, *ai = w->iwork + N, ng = 0, na = 0;
+    for (int k = 0; k < N; k++)
+        if (in_class[k]) gi[ng++] = k;
+    for (int a = 0; a < N; a++)
+        if (in_class[N + a]) ai[na++] = a;
+    double *P = w->P, *Pg = w->P, *Pe = w->P + N;
+    memset(P, 0, sizeof(double) * 2 * N);
+    if (ng == 0) { /* an absorbing excited state */
+        Pe[ai[0]] = 1.0;
+        return QT_OK;
+    }
+    double *pi = w->gth_work; /* ng values, then GTH scratch */
+    double *scratch = w->gth_work + N;
+    if (ng == N && na == N) {
+        for (int j = 0; j < N; j++)
+            for (int a = 0; a < N; a++)
+                w->Us[(size_t)j * N + a] = w->up[(size_t)j * N + a] / w->out[a];
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, N, N, 1.0, w->Us, N, w->down, N,
+                    0.0, w->M, N);
+    } else {
+        for (int j = 0; j < ng; j++)
+            for (int k = 0; k < ng; k++) {
+                double s = 0.0;
+                for (int t = 0; t < na; t++) {
+                    int a = ai[t];
+                    s += w->up[(size_t)gi[j] * N + a] * w->down[(size_t)gi[k] * N + a] / w->out[a];
+                }
+                w->M[(size_t)j * ng + k] = s;
+            }
+    }
+    if (ng > 1 && qt_gth(ng, w->M, ng, pi, scratch)) return QT_ENOTUNIQUE;
+    if (ng == 1) pi[0] = 1.0;
+    for (int j = 0; j < ng; j++) Pg[gi[j]] = pi[j];
+    double total = 1.0;
+    for (int t = 0; t < na; t++) {
+        int a = ai[t];
+        double s = 0.0;
+        for (int j = 0; j < ng; j++) s += w->up[(size_t)gi[j] * N + a] * pi[j];
+        Pe[a] = s / w->out[a];
+        total += Pe[a];
+    }
+    for (int i = 0; i < 2 * N; i++) P[i] /= total;
+    return QT_OK;
+}
+
+/* Heat currents, energy, residual and the other checks from the rates. */
+static void rate_observables(int N, const qt_workspace *w, qt_result *r) {
+    const double *Pg = w->P, *Pe = w->P + N;
+    double res = 0.0, energy = 0.0, sum = 0.0, minp = INFINITY;
+    for (int k = 0; k < N; k++) {
+        const double *up = w->up + (size_t)k * N, *down = w->down + (size_t)k * N;
+        double J = 0.0, flow = 0.0;
+        for (int a = 0; a < N; a++) {
+            double net = down[a] * Pe[a] - up[a] * Pg[k]; /* net a -> g_k */
+            J += w->E_exc[a] * net;
+            flow += net;
+        }
+        r->heat_current[k] = J;
+        res += fabs(flow);
+    }
+    for (int a = 0; a < N; a++) {
+        double flow = -w->out[a] * Pe[a];
+        for (int k = 0; k < N; k++) flow += w->up[(size_t)k * N + a] * Pg[k];
+        res += fabs(flow);
+        energy += w->E_exc[a] * Pe[a];
+    }
+    for (int i = 0; i < 2 * N; i++) {
+        sum += w->P[i];
+        if (w->P[i] < minp) minp = w->P[i];
+    }
+    r->residual = res;
+    r->energy = energy;
+    r->trace_error = fabs(sum - 1.0);
+    r->min_eigenvalue = minp;
+}
+
+static void site_populations(int N, const qt_workspace *w, double *p) {
+    for (int k = 0; k < N; k++) p[k] = w->P[k];
+    for (int a = 0; a < N; a++) {
+        double Pa = w->P[N + a];
+        const double *col = w->psi + (size_t)a * N;
+        for (int k = 0; k < N; k++) p[k] += col[k] * col[k] * Pa;
+    }
+}
+
+/* Population generator on the 2N eigenstates for the relaxation rate. */
+static double relaxation_rate(int N, qt_workspace *w) {
+    int n = 2 * N;
+    if (n > w->gap_max_d) return NAN;
+    double *G = w->gap_G;
+    memset(G, 0, sizeof(double) * n * n);
+    for (int k = 0; k < N; k++)
+        for (int a = 0; a < N; a++) {
+            double up = w->up[(size_t)k * N + a], down = w->down[(size_t)k * N + a];
+            G[(size_t)(N + a) * n + k] += up; /* dP_a/dt += up P_gk */
+            G[(size_t)k * n + k] -= up;
+            G[(size_t)k * n + N + a] += down;
+            G[(size_t)(N + a) * n + N + a] -= down;
+        }
+    double rate[1];
+    return qt_generator_gaps(w, n, G, rate, 1) == 0 ? rate[0] : NAN;
+}
+
+int qt_nsite_secular(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r,
+                     int *need_general) {
+    int N = p->N, divergent;
+    *need_general = 0;
+    qt_nsite_temperatures(p, w->T);
+    int st = qt_nsite_spectrum(p, w);
+    if (st) return st;
+    count_clusters(p, o, w, r);
+    if (!structured_path_ok(p, o, w, &divergent)) {
+        if (divergent) return QT_EDIVERGENT;
+        *need_general = 1;
+        return QT_OK;
+    }
+    fill_rates(p, w);
+    int *in_class;
+    if (closed_class(N, w, &in_class) != 1) return QT_ENOTUNIQUE;
+    st = solve_closed_class(N, w, in_class);
+    if (st) return st;
+    site_populations(N, w, r->population);
+    rate_observables(N, w, r);
+    if (o->want_gap) r->relaxation_rate = relaxation_rate(N, w);
+    r->path = QT_PATH_PAULI_BIPARTITE;
+    return QT_OK;
+}

@@ -1,0 +1,158 @@
+/* qt_solve: one grid point, dispatched to the structured nsite path, the
+ * general eigenbasis sector path, or the dense reference. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+qt_result *qt_result_alloc(int max_sites) {
+    if (max_sites < 3) max_sites = 3;
+    qt_result *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->population = calloc(max_sites, sizeof(double));
+    r->heat_current = calloc(max_sites, sizeof(double));
+    if (!r->population || !r->heat_current) qt_result_free(&r);
+    return r;
+}
+
+void qt_result_free(qt_result **rp) {
+    if (!rp || !*rp) return;
+    free((*rp)->population);
+    free((*rp)->heat_current);
+    free(*rp);
+    *rp = NULL;
+}
+
+void qt_result_clear(qt_result *r) {
+    double *pop = r->population, *heat = r->heat_current;
+    int n_pop = r->n_pop, n_baths = r->n_baths;
+    const double nan = NAN;
+    /* every double member NaN, every int 0, then the arrays */
+    double *fields[] = {&r->energy,
+                        &r->x_cm,
+                        &r->phi,
+                        &r->soret,
+                        &r->residual,
+                        &r->trace_error,
+                        &r->min_eigenvalue,
+                        &r->relaxation_rate,
+                        &r->delta,
+                        &r->delta_formula,
+                        &r->x_mean,
+                        &r->n1,
+                        &r->n2,
+                        &r->m_eff,
+                        &r->omega2,
+                        &r->force,
+                        &r->force_highT,
+                        &r->relaxation_rates[0],
+                        &r->relaxation_rates[1],
+                        &r->oscillator_roots[0],
+                        &r->oscillator_roots[1]};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) *fields[i] = nan;
+    r->status = QT_OK;
+    r->path = QT_PATH_NONE;
+    r->phase = 0;
+    r->peak_site = 0;
+    r->n_clusters = r->max_cluster = 0;
+    for (int i = 0; i < n_pop; i++) pop[i] = nan;
+    for (int i = 0; i < n_baths; i++) heat[i] = nan;
+}
+
+static int fail(qt_result *r, int status) {
+    qt_result_clear(r);
+    r->status = status;
+    return status;
+}
+
+static void relaxation_rates(const qt_params *p, qt_workspace *w, qt_result *r) {
+    int d = w->es.d;
+    if (d > w->gap_max_d) return;
+    qt_pauli_generator(w, w->gap_G);
+    if (p->model == QT_MODEL_NSITE)
+        qt_generator_gaps(w, d, w->gap_G, &r->relaxation_rate, 1);
+    else if (qt_generator_gaps(w, d, w->gap_G, r->relaxation_rates, 2) == 0)
+        r->relaxation_rate = r->relaxation_rates[0];
+}
+
+static int solve_general(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r) {
+    int st = qt_build_eigensys(p, o, w);
+    if (st) return st;
+    r->n_clusters = w->es.n_clusters;
+    r->max_cluster = 0;
+    for (int c = 0; c < w->es.n_clusters; c++) {
+        int size = w->es.cl_start[c + 1] - w->es.cl_start[c];
+        if (size > r->max_cluster) r->max_cluster = size;
+    }
+    int path = QT_PATH_DENSE;
+    if (o->solver == QT_SOLVER_DENSE) {
+        st = qt_dense_solve(o, w, &r->residual, r->heat_current);
+    } else {
+        st = qt_sector_solve(o, w, &path);
+        if (!st) st = qt_sector_checks(w, &r->residual, r->heat_current);
+    }
+    if (st) return st;
+    r->path = path;
+    qt_general_observables(p, w, r);
+    /* the Pauli generator exists when populations decouple (W is filled) */
+    if (o->want_gap && path != QT_PATH_COUPLED && qt_structural_uniqueness(w) == 1)
+        relaxation_rates(p, w, r);
+    return QT_OK;
+}
+
+int qt_solve(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r) {
+    w->last_ok = 0;
+    r->n_pop = p->model == QT_MODEL_NSITE ? p->N : 3;
+    r->n_baths = p->model == QT_MODEL_NSITE ? p->N : 2;
+    if (qt_params_check(p, NULL, 0) || !isfinite(o->tol) || o->tol < 0.0) {
+        r->n_pop = r->n_baths = 0;
+        return fail(r, QT_EINVAL);
+    }
+    if (p->model != w->model || (p->model == QT_MODEL_NSITE && p->N > w->max_N)) {
+        r->n_pop = r->n_baths = 0;
+        return fail(r, QT_ETOOLARGE);
+    }
+    qt_result_clear(r);
+    int st = QT_OK, general = 1;
+    if (p->model == QT_MODEL_NSITE && o->solver == QT_SOLVER_SECULAR) {
+        st = qt_nsite_secular(p, o, w, r, &general);
+        if (st) return fail(r, st);
+    }
+    if (general) {
+        st = solve_general(p, o, w, r);
+        if (st) return fail(r, st);
+    }
+    if (p->model == QT_MODEL_NSITE) {
+        qt_site_observables(p, o, w->T, r);
+    } else {
+        qt_threelevel_closed_forms(p, r);
+    }
+    w->last_ok = 1;
+    w->last_d = qt_dimension(p);
+    w->last_path = r->path;
+    return QT_OK;
+}
+
+int qt_density_matrix(const qt_workspace *w, double *re, double *im, int d) {
+    if (!w->last_ok || d != w->last_d) return QT_EINVAL;
+    size_t dd = (size_t)d * d;
+    if (w->last_path != QT_PATH_PAULI_BIPARTITE) {
+        memcpy(re, w->site_re, dd * sizeof(double));
+        memcpy(im, w->site_im, dd * sizeof(double));
+        return QT_OK;
+    }
+    /* structured nsite: blockdiag(diag(P_g), psi diag(P_e) psi^T) */
+    int N = d / 2;
+    memset(re, 0, dd * sizeof(double));
+    memset(im, 0, dd * sizeof(double));
+    for (int k = 0; k < N; k++) re[k * d + k] = w->P[k];
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0.0;
+            for (int a = 0; a < N; a++)
+                s += w->psi[i + (size_t)a * N] * w->P[N + a] * w->psi[j + (size_t)a * N];
+            re[(N + i) * d + N + j] = s;
+        }
+    return QT_OK;
+}

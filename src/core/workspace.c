@@ -1,0 +1,224 @@
+/* Workspaces: everything a solve needs, allocated once for the largest
+ * problem (GSL/FFTW style), so qt_solve never allocates. */
+#include <lapacke.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct {
+    qt_workspace *w;
+    int failed;
+    int dry; /* only count the bytes (qt_workspace_estimate) */
+} arena;
+
+/* calloc that records the size and remembers a failure (checked once). */
+static void *take(arena *A, size_t count, size_t size) {
+    if (count == 0) count = 1;
+    if (A->dry) {
+        A->w->bytes += count * size;
+        return NULL;
+    }
+    void *p = calloc(count, size);
+    if (!p) A->failed = 1;
+    A->w->bytes += count * size;
+    return p;
+}
+
+static int imax(int a, int b) {
+    return a > b ? a : b;
+}
+
+static void alloc_nsite(arena *A, int N) {
+    qt_workspace *w = A->w;
+    size_t nn = (size_t)N * N;
+    w->tri_d = take(A, N, sizeof(double));
+    w->tri_e = take(A, N, sizeof(double));
+    w->psi_buf = take(A, nn, sizeof(double));
+    w->chain_val = take(A, N, sizeof(double));
+    w->chain_vec = take(A, nn, sizeof(double));
+    w->E_exc = take(A, N, sizeof(double));
+    w->up = take(A, nn, sizeof(double));
+    w->down = take(A, nn, sizeof(double));
+    w->Us = take(A, nn, sizeof(double));
+    w->M = take(A, nn, sizeof(double));
+    w->out = take(A, N, sizeof(double));
+    w->P = take(A, 2 * (size_t)N, sizeof(double));
+    w->lwork = 1 + 4 * N + N * N; /* dstevd sizes for eigenvectors */
+    w->liwork = 3 + 5 * N;
+    w->dwork = take(A, w->lwork, sizeof(double));
+}
+
+static void alloc_general(arena *A, int d, int K) {
+    qt_workspace *w = A->w;
+    qt_eigensys *es = &w->es;
+    size_t dd = (size_t)d * d;
+    w->gen_max_d = d;
+    es->E = take(A, d, sizeof(double));
+    es->V = take(A, dd, sizeof(double));
+    es->X = take(A, K * dd, sizeof(double));
+    es->cluster = take(A, d, sizeof(int));
+    es->cl_start = take(A, d + 1, sizeof(int));
+    es->cl_member = take(A, d, sizeof(int));
+    es->cl_energy = take(A, d, sizeof(double));
+    es->bath = w->bath = take(A, K, sizeof(qt_bath_params));
+    w->W = take(A, dd, sizeof(double));
+    w->rho_re = take(A, dd, sizeof(double));
+    w->rho_im = take(A, dd, sizeof(double));
+    w->site_re = take(A, dd, sizeof(double));
+    w->site_im = take(A, dd, sizeof(double));
+    w->gen_tmp = take(A, dd, sizeof(double));
+    w->K_acc = take(A, dd, sizeof(double));
+    int S = (int)(dd < QT_SECTOR_MAX ? dd : QT_SECTOR_MAX);
+    w->sector_max = S;
+    w->sector = take(A, (size_t)S * S, sizeof(double complex));
+    w->sector_rho = take(A, S, sizeof(double complex));
+    w->sector_y = take(A, S, sizeof(double complex));
+    w->sector_work = take(A, 2 * (size_t)S, sizeof(double complex));
+    w->sector_rwork = take(A, 2 * (size_t)S, sizeof(double));
+    w->sector_row = take(A, S, sizeof(int));
+    w->sector_col = take(A, S, sizeof(int));
+    w->sector_index = take(A, dd, sizeof(int));
+    w->zheev_lwork = 64 * d;
+    w->zheev_a = take(A, dd, sizeof(double complex));
+    w->zheev_work = take(A, w->zheev_lwork, sizeof(double complex));
+    w->zheev_w = take(A, d, sizeof(double));
+    w->zheev_rwork = take(A, 3 * (size_t)d, sizeof(double));
+}
+
+static void alloc_gap(arena *A, int n) {
+    qt_workspace *w = A->w;
+    w->gap_max_d = n;
+    w->gap_G = take(A, (size_t)n * n, sizeof(double));
+    w->gap_wr = take(A, n, sizeof(double));
+    w->gap_wi = take(A, n, sizeof(double));
+    double query = 0.0;
+    LAPACKE_dgeev_work(LAPACK_COL_MAJOR, 'N', 'N', n, w->gap_G, n, w->gap_wr, w->gap_wi, NULL, 1,
+                       NULL, 1, &query, -1);
+    w->gap_lwork = imax((int)query, 4 * n);
+    w->gap_work = take(A, w->gap_lwork, sizeof(double));
+}
+
+static void alloc_dense(arena *A, int d) {
+    qt_workspace *w = A->w;
+    size_t D = (size_t)d * d;
+    w->dense_max_d = d;
+    w->dense_L = take(A, D * D, sizeof(double complex));
+    w->dense_rho = take(A, D, sizeof(double complex));
+    w->dense_y = take(A, D, sizeof(double complex));
+    w->dense_work = take(A, 2 * D, sizeof(double complex));
+    w->dense_rwork = take(A, 2 * D, sizeof(double));
+    w->dense_pair = take(A, D, sizeof(int));
+    w->dense_entry = take(A, D, sizeof(int));
+    w->dense_w = take(A, D, sizeof(double));
+}
+
+static void plan_workspace(arena *A, qt_model model, int max_N, unsigned flags) {
+    qt_workspace *w = A->w;
+    int nsite = model == QT_MODEL_NSITE;
+    w->model = model;
+    w->max_N = nsite ? max_N : 1;
+    w->max_d = nsite ? 2 * max_N : 3;
+    w->flags = flags;
+    int N = nsite ? max_N : 3;
+    int gen_d = w->max_d < QT_COUPLED_MAX_D ? w->max_d : QT_COUPLED_MAX_D;
+    int gen_K = nsite ? gen_d / 2 : 2;
+    if (nsite) alloc_nsite(A, N);
+    alloc_general(A, gen_d, gen_K);
+    w->T = take(A, imax(N, gen_K), sizeof(double));
+    w->gth_work = take(A, (size_t)imax(N, gen_d) * (QT_GTH_BLOCK + 1), sizeof(double));
+    w->iwork = take(A, 16 * (size_t)N + 10 * (size_t)gen_d + 64, sizeof(int));
+    if ((flags & QT_WS_GAP) || !nsite)
+        alloc_gap(A, w->max_d < QT_GAP_MAX_D ? w->max_d : QT_GAP_MAX_D);
+    if (flags & QT_WS_DENSE) alloc_dense(A, gen_d < QT_DENSE_MAX_D ? gen_d : QT_DENSE_MAX_D);
+    int dense_D = w->dense_max_d * w->dense_max_d;
+    w->ipiv = take(A, imax(w->sector_max, dense_D), sizeof(int));
+}
+
+qt_workspace *qt_workspace_alloc(qt_model model, int max_N, unsigned flags) {
+    if (model == QT_MODEL_NSITE && (max_N < 2 || max_N > QT_MAX_SITES)) return NULL;
+    qt_workspace *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    arena A = {w, 0, 0};
+    plan_workspace(&A, model, max_N, flags);
+    if (A.failed) qt_workspace_free(&w);
+    return w;
+}
+
+size_t qt_workspace_estimate(qt_model model, int max_N, unsigned flags) {
+    if (model == QT_MODEL_NSITE && (max_N < 2 || max_N > QT_MAX_SITES)) return 0;
+    qt_workspace w;
+    memset(&w, 0, sizeof w);
+    arena A = {&w, 0, 1};
+    plan_workspace(&A, model, max_N, flags);
+    return w.bytes + sizeof w;
+}
+
+void qt_workspace_free(qt_workspace **wp) {
+    if (!wp || !*wp) return;
+    qt_workspace *w = *wp;
+    void *blocks[] = {w->tri_d,
+                      w->tri_e,
+                      w->psi_buf,
+                      w->chain_val,
+                      w->chain_vec,
+                      w->E_exc,
+                      w->up,
+                      w->down,
+                      w->Us,
+                      w->M,
+                      w->out,
+                      w->P,
+
+                      w->dwork,
+                      w->es.E,
+                      w->es.V,
+                      w->es.X,
+                      w->es.cluster,
+                      w->es.cl_start,
+                      w->es.cl_member,
+                      w->es.cl_energy,
+                      w->bath,
+                      w->W,
+                      w->rho_re,
+                      w->rho_im,
+                      w->site_re,
+                      w->site_im,
+                      w->gen_tmp,
+                      w->K_acc,
+                      w->sector,
+                      w->sector_rho,
+                      w->sector_y,
+                      w->sector_work,
+                      w->sector_rwork,
+                      w->sector_row,
+                      w->sector_col,
+                      w->sector_index,
+                      w->zheev_a,
+                      w->zheev_work,
+                      w->zheev_w,
+                      w->zheev_rwork,
+                      w->gap_G,
+                      w->gap_wr,
+                      w->gap_wi,
+                      w->gap_work,
+                      w->dense_L,
+                      w->dense_rho,
+                      w->dense_y,
+                      w->dense_work,
+                      w->dense_rwork,
+                      w->dense_pair,
+                      w->dense_entry,
+                      w->dense_w,
+                      w->T,
+                      w->gth_work,
+                      w->iwork,
+                      w->ipiv};
+    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) free(blocks[i]);
+    free(w);
+    *wp = NULL;
+}
+
+size_t qt_workspace_bytes(const qt_workspace *w) {
+    return w ? w->bytes + sizeof *w : 0;
+}

@@ -11,10 +11,10 @@ int qt_cmd_sweep(int argc, char **argv);
 /* Exit codes shared by all commands. */
 enum {
     QT_EXIT_OK = 0,
-    QT_EXIT_FAILURE = 1,     /* internal or I/O failure */
-    QT_EXIT_USAGE = 2,       /* bad input: nothing was computed or written */
-    QT_EXIT_NOT_UNIQUE = 3,  /* point ran but has no unique answer */
-    QT_EXIT_INTERRUPTED = 4  /* sweep stopped by a signal; resumable */
+    QT_EXIT_FAILURE = 1,    /* internal or I/O failure */
+    QT_EXIT_USAGE = 2,      /* bad input: nothing was computed or written */
+    QT_EXIT_NOT_UNIQUE = 3, /* point ran but has no unique answer */
+    QT_EXIT_INTERRUPTED = 4 /* sweep stopped by a signal; resumable */
 };
 
 #endif

@@ -2,28 +2,34 @@
 #include "commands.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qthermo/qthermo.h"
 
-static void usage(FILE *out)
-{
-    fprintf(out, "qthermo %s: quantum thermophoresis steady states\n"
-                 "usage:\n"
-                 "  qthermo point --model nsite|lambda|vee [options]   one grid point, JSON on stdout\n"
-                 "  qthermo bench [--quick]                            per-point timings\n"
-                 "  mpirun -np K qthermo sweep CONFIG.yaml -o OUT.h5 [--resume|--force]\n"
-                 "  qthermo --version\n"
-                 "Run 'qthermo COMMAND --help' for the options of a command.\n",
+/* OpenBLAS (cblas.h) */
+void openblas_set_num_threads(int num_threads);
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "qthermo %s: quantum thermophoresis steady states\n"
+            "usage:\n"
+            "  qthermo point --model nsite|lambda|vee [options]   one grid point, JSON on stdout\n"
+            "  qthermo bench [--quick]                            per-point timings\n"
+            "  mpirun -np K qthermo sweep CONFIG.yaml -o OUT.h5 [--resume|--force]\n"
+            "  qthermo --version\n"
+            "Run 'qthermo COMMAND --help' for the options of a command.\n",
             QT_VERSION);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
         return QT_EXIT_USAGE;
     }
+    /* one BLAS thread per process: sweeps run one MPI rank per core, and the
+     * per-point matrices are too small for threads to pay off */
+    if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
     const char *cmd = argv[1];
     if (!strcmp(cmd, "point")) return qt_cmd_point(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return qt_cmd_bench(argc - 1, argv + 1);

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int qt_arg_double(const char *opt, const char *text, double *out) {
+int qt_arg_double(const char *opt, const char *text, double *out)
+{
     char *end = NULL;
     errno = 0;
     double v = strtod(text, &end);
@@ -19,7 +20,8 @@ int qt_arg_double(const char *opt, const char *text, double *out) {
     return 0;
 }
 
-int qt_arg_int(const char *opt, const char *text, int *out) {
+int qt_arg_int(const char *opt, const char *text, int *out)
+{
     char *end = NULL;
     errno = 0;
     long v = strtol(text, &end, 10);
@@ -31,7 +33,8 @@ int qt_arg_int(const char *opt, const char *text, int *out) {
     return 0;
 }
 
-int qt_arg_list(const char *opt, const char *text, double *out, int n) {
+int qt_arg_list(const char *opt, const char *text, double *out, int n)
+{
     const char *s = text;
     for (int i = 0; i < n; i++) {
         char *end = NULL;
@@ -50,7 +53,8 @@ int qt_arg_list(const char *opt, const char *text, double *out, int n) {
     return 0;
 }
 
-int qt_arg_choice(const char *opt, const char *text, const char *const *names) {
+int qt_arg_choice(const char *opt, const char *text, const char *const *names)
+{
     for (int i = 0; names[i]; i++)
         if (!strcmp(text, names[i])) return i;
     fprintf(stderr, "qthermo: option %s: unknown value '%s' (expected", opt, text);

@@ -18,14 +18,16 @@ typedef struct {
     double min_seconds;
 } bench_case;
 
-static double now(void) {
+static double now(void)
+{
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
 /* Vary g and the temperatures over a small grid so no point repeats. */
-static void grid_point(qt_params *p, long i) {
+static void grid_point(qt_params *p, long i)
+{
     if (p->model == QT_MODEL_NSITE) {
         p->g = 0.1 + 0.012 * (i % 100);
         p->T_L = 0.8;
@@ -36,7 +38,8 @@ static void grid_point(qt_params *p, long i) {
     }
 }
 
-static int run_case(const bench_case *c) {
+static int run_case(const bench_case *c)
+{
     qt_params p;
     qt_options o;
     qt_params_default(&p, c->model);
@@ -74,7 +77,8 @@ static int run_case(const bench_case *c) {
     return 0;
 }
 
-static int run_forked(const bench_case *c) {
+static int run_forked(const bench_case *c)
+{
     fflush(stdout);
     pid_t pid = fork();
     if (pid < 0) return run_case(c);
@@ -84,7 +88,8 @@ static int run_forked(const bench_case *c) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-static void print_machine(void) {
+static void print_machine(void)
+{
     char model[256] = "unknown";
     FILE *f = fopen("/proc/cpuinfo", "r");
     char line[512];
@@ -100,7 +105,8 @@ static void print_machine(void) {
            sysconf(_SC_NPROCESSORS_ONLN), QT_VERSION);
 }
 
-int qt_cmd_bench(int argc, char **argv) {
+int qt_cmd_bench(int argc, char **argv)
+{
     double scale = 1.0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) {

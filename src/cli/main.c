@@ -10,7 +10,8 @@
 /* OpenBLAS (cblas.h) */
 void openblas_set_num_threads(int num_threads);
 
-static void usage(FILE *out) {
+static void usage(FILE *out)
+{
     fprintf(out,
             "qthermo %s: quantum thermophoresis steady states\n"
             "usage:\n"
@@ -22,7 +23,8 @@ static void usage(FILE *out) {
             QT_VERSION);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 2) {
         usage(stderr);
         return QT_EXIT_USAGE;

@@ -55,7 +55,8 @@ typedef struct {
     double populations[3];
 } point_request;
 
-static void usage(FILE *out) {
+static void usage(FILE *out)
+{
     fprintf(
         out,
         "usage: qthermo point --model nsite --N 10 --g 1.3 --TL 0.8 --TR 0.4 [--h 1]\n"
@@ -69,7 +70,8 @@ static void usage(FILE *out) {
 }
 
 /* Energy option -> index into qt_params.E for the chosen model. */
-static int energy_index(const char *name, qt_model m) {
+static int energy_index(const char *name, qt_model m)
+{
     static const char *const lambda_e[3] = {"--E1", "--E2", "--Ee"};
     static const char *const vee_e[3] = {"--Eg", "--E1", "--E2"};
     const char *const *names = m == QT_MODEL_LAMBDA ? lambda_e : vee_e;
@@ -78,7 +80,8 @@ static int energy_index(const char *name, qt_model m) {
     return -1;
 }
 
-static int find_model(int argc, char **argv, qt_model *m) {
+static int find_model(int argc, char **argv, qt_model *m)
+{
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--model")) {
             if (i + 1 >= argc) {
@@ -94,7 +97,8 @@ static int find_model(int argc, char **argv, qt_model *m) {
     return 1;
 }
 
-static int set_numeric(numeric_option *opt, const char *value, point_request *rq) {
+static int set_numeric(numeric_option *opt, const char *value, point_request *rq)
+{
     qt_model m = rq->p.model;
     if (!(opt->models & (1 << m))) {
         fprintf(stderr, "qthermo point: option %s does not apply to model %s\n", opt->name,
@@ -113,7 +117,8 @@ static int set_numeric(numeric_option *opt, const char *value, point_request *rq
     return 0;
 }
 
-static int parse_flag_or_choice(const char *name, const char *value, point_request *rq, int *used) {
+static int parse_flag_or_choice(const char *name, const char *value, point_request *rq, int *used)
+{
     int c;
     *used = 1;
     if (!strcmp(name, "--model")) return 0; /* handled first */
@@ -147,7 +152,8 @@ static int parse_flag_or_choice(const char *name, const char *value, point_reque
     return 0;
 }
 
-static int check_populations(const point_request *rq) {
+static int check_populations(const point_request *rq)
+{
     double s = 0.0;
     for (int i = 0; i < 3; i++) {
         if (rq->populations[i] < 0.0) {
@@ -165,7 +171,8 @@ static int check_populations(const point_request *rq) {
 }
 
 /* Returns 0 on success, 1 after printing a message, -1 for --help. */
-static int parse_point_args(int argc, char **argv, point_request *rq) {
+static int parse_point_args(int argc, char **argv, point_request *rq)
+{
     qt_model model;
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return -1;
@@ -216,12 +223,14 @@ static int parse_point_args(int argc, char **argv, point_request *rq) {
 
 /* ---- JSON ----------------------------------------------------------------- */
 
-static void add_array(cJSON *obj, const char *key, const double *x, int n) {
+static void add_array(cJSON *obj, const char *key, const double *x, int n)
+{
     cJSON *a = cJSON_AddArrayToObject(obj, key);
     for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(x[i]));
 }
 
-static void add_parameters(cJSON *j, const point_request *rq) {
+static void add_parameters(cJSON *j, const point_request *rq)
+{
     const qt_params *p = &rq->p;
     cJSON_AddStringToObject(j, "model", model_names[p->model]);
     if (p->model == QT_MODEL_NSITE) {
@@ -246,7 +255,8 @@ static void add_parameters(cJSON *j, const point_request *rq) {
     cJSON_AddNumberToObject(j, "tol", rq->o.tol);
 }
 
-static void add_checks(cJSON *j, const qt_result *r) {
+static void add_checks(cJSON *j, const qt_result *r)
+{
     cJSON_AddNumberToObject(j, "energy", r->energy);
     cJSON_AddNumberToObject(j, "residual", r->residual);
     cJSON_AddNumberToObject(j, "trace_error", r->trace_error);
@@ -255,7 +265,8 @@ static void add_checks(cJSON *j, const qt_result *r) {
     cJSON_AddNumberToObject(j, "max_cluster", r->max_cluster);
 }
 
-static void add_nsite(cJSON *j, const point_request *rq, const qt_result *r) {
+static void add_nsite(cJSON *j, const point_request *rq, const qt_result *r)
+{
     add_array(j, "site_population", r->population, r->n_pop);
     cJSON_AddNumberToObject(j, "x_cm", r->x_cm);
     cJSON_AddNumberToObject(j, "phi", r->phi);
@@ -268,7 +279,8 @@ static void add_nsite(cJSON *j, const point_request *rq, const qt_result *r) {
     if (rq->o.want_gap) cJSON_AddNumberToObject(j, "relaxation_rate", r->relaxation_rate);
 }
 
-static void add_threelevel(cJSON *j, const point_request *rq, const qt_result *r) {
+static void add_threelevel(cJSON *j, const point_request *rq, const qt_result *r)
+{
     add_array(j, "populations", r->population, 3);
     cJSON_AddNumberToObject(j, "delta", r->delta);
     cJSON_AddNumberToObject(j, "delta_formula", r->delta_formula);
@@ -287,7 +299,8 @@ static void add_threelevel(cJSON *j, const point_request *rq, const qt_result *r
     }
 }
 
-static int print_json(cJSON *j) {
+static int print_json(cJSON *j)
+{
     char *text = cJSON_Print(j);
     if (!text) return 1;
     puts(text);
@@ -295,7 +308,8 @@ static int print_json(cJSON *j) {
     return 0;
 }
 
-static int run_prescribed(const point_request *rq) {
+static int run_prescribed(const point_request *rq)
+{
     double J[2], Jf[2];
     int st = qt_heat_current_prescribed(&rq->p, rq->populations, J, Jf);
     cJSON *j = cJSON_CreateObject();
@@ -311,7 +325,8 @@ static int run_prescribed(const point_request *rq) {
     return st == QT_OK ? QT_EXIT_OK : QT_EXIT_NOT_UNIQUE;
 }
 
-static int run_point(const point_request *rq) {
+static int run_point(const point_request *rq)
+{
     unsigned flags =
         (rq->o.solver == QT_SOLVER_DENSE ? QT_WS_DENSE : 0) | (rq->o.want_gap ? QT_WS_GAP : 0);
     int N = rq->p.model == QT_MODEL_NSITE ? rq->p.N : 3;
@@ -341,7 +356,8 @@ static int run_point(const point_request *rq) {
     return st == QT_OK ? QT_EXIT_OK : QT_EXIT_NOT_UNIQUE;
 }
 
-int qt_cmd_point(int argc, char **argv) {
+int qt_cmd_point(int argc, char **argv)
+{
     point_request rq;
     memset(&rq, 0, sizeof rq);
     int st = parse_point_args(argc, argv, &rq);

@@ -5,18 +5,21 @@
 
 #include "internal.h"
 
-double qt_occupation(double w, double T) {
+double qt_occupation(double w, double T)
+{
     if (T <= 0.0) return 0.0;
     /* expm1 keeps relative accuracy for w << T; for w >> T it overflows to
      * inf and n -> 0, the correct limit. */
     return 1.0 / expm1(w / T);
 }
 
-static double spectral_density(const qt_bath_params *b, double w) {
+static double spectral_density(const qt_bath_params *b, double w)
+{
     return b->spectral == QT_SPECTRAL_OHMIC ? b->gamma * w : b->gamma;
 }
 
-double qt_rate(const qt_bath_params *b, double w) {
+double qt_rate(const qt_bath_params *b, double w)
+{
     double aw = fabs(w);
     double n = qt_occupation(aw, b->T);
     double J = spectral_density(b, aw);
@@ -24,7 +27,8 @@ double qt_rate(const qt_bath_params *b, double w) {
     return J * n;
 }
 
-double qt_rate_zero(const qt_bath_params *b) {
+double qt_rate_zero(const qt_bath_params *b)
+{
     /* lim_{w->0} J(w) n(w) = eta T for ohmic J = eta w; diverges for flat J. */
     return b->spectral == QT_SPECTRAL_OHMIC ? b->gamma * b->T : INFINITY;
 }

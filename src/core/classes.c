@@ -5,7 +5,8 @@
 #include "internal.h"
 
 /* iwork layout: index, low, comp, stack, call-stack node, call-stack next. */
-static void strong_components(int n, qt_edge_fn edge, const void *ctx, int *iwork, int *ncomp) {
+static void strong_components(int n, qt_edge_fn edge, const void *ctx, int *iwork, int *ncomp)
+{
     int *index = iwork, *low = iwork + n, *comp = iwork + 2 * n, *stack = iwork + 3 * n;
     int *cs_node = iwork + 4 * n, *cs_next = iwork + 5 * n;
     for (int i = 0; i < n; i++) index[i] = -1, comp[i] = -1;
@@ -47,7 +48,8 @@ static void strong_components(int n, qt_edge_fn edge, const void *ctx, int *iwor
     *ncomp = nc;
 }
 
-int qt_closed_classes(int n, qt_edge_fn edge, const void *ctx, int *in_class, int *iwork) {
+int qt_closed_classes(int n, qt_edge_fn edge, const void *ctx, int *in_class, int *iwork)
+{
     int ncomp;
     strong_components(n, edge, ctx, iwork, &ncomp);
     const int *comp = iwork + 2 * n;

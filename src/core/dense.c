@@ -11,12 +11,14 @@
 #include "internal.h"
 
 /* Bohr frequency of pair (a, b) = jump b -> a, from the cluster energies. */
-static double pair_frequency(const qt_eigensys *es, int a, int b) {
+static double pair_frequency(const qt_eigensys *es, int a, int b)
+{
     return es->cl_energy[es->cluster[b]] - es->cl_energy[es->cluster[a]];
 }
 
 /* Pairs sorted by Bohr frequency (insertion sort: d^2 <= 1600). */
-static void sort_pairs(qt_workspace *w) {
+static void sort_pairs(qt_workspace *w)
+{
     const qt_eigensys *es = &w->es;
     int n = es->d * es->d;
     for (int p = 0; p < n; p++) {
@@ -31,19 +33,22 @@ static void sort_pairs(qt_workspace *w) {
 }
 
 /* End of the group of equal (within tol) frequencies starting at g0. */
-static int group_end(const qt_workspace *w, int g0, int n, double tol) {
+static int group_end(const qt_workspace *w, int g0, int n, double tol)
+{
     int g1 = g0 + 1;
     while (g1 < n && w->dense_w[w->dense_pair[g1]] - w->dense_w[w->dense_pair[g1 - 1]] <= tol) g1++;
     return g1;
 }
 
-static double group_rate(const qt_eigensys *es, int k, double wg, double tol) {
+static double group_rate(const qt_eigensys *es, int k, double wg, double tol)
+{
     return fabs(wg) <= tol ? qt_rate_zero(&es->bath[k]) : qt_rate(&es->bath[k], wg);
 }
 
 /* Collect the pairs of group [g0, g1) where X_k is nonzero. A divergent rate
  * (flat J at w = 0) is an error (-1) if any of its jumps is nonzero. */
-static int group_entries(qt_workspace *w, int k, int g0, int g1, double rate) {
+static int group_entries(qt_workspace *w, int k, int g0, int g1, double rate)
+{
     const double *Xk = w->es.X + (size_t)k * w->es.d * w->es.d;
     int n = 0;
     for (int t = g0; t < g1; t++) {
@@ -56,7 +61,8 @@ static int group_entries(qt_workspace *w, int k, int g0, int g1, double rate) {
 
 /* L (all baths, with -i[H,.]) when kb < 0; the dissipator of bath kb alone
  * otherwise. Returns QT_EDIVERGENT for an infinite rate on a nonzero jump. */
-static int build_liouvillian(qt_workspace *w, int kb, double tol) {
+static int build_liouvillian(qt_workspace *w, int kb, double tol)
+{
     const qt_eigensys *es = &w->es;
     int d = es->d, D = d * d, n = d * d;
     const double *X = es->X;
@@ -95,7 +101,8 @@ static int build_liouvillian(qt_workspace *w, int kb, double tol) {
     return QT_OK;
 }
 
-static void apply(const qt_workspace *w, int D) {
+static void apply(const qt_workspace *w, int D)
+{
     for (int r = 0; r < D; r++) w->dense_y[r] = 0.0;
     for (int c = 0; c < D; c++) {
         double complex x = w->dense_rho[c];
@@ -105,7 +112,8 @@ static void apply(const qt_workspace *w, int D) {
     }
 }
 
-static int factor_and_solve(qt_workspace *w, int D, int unique) {
+static int factor_and_solve(qt_workspace *w, int D, int unique)
+{
     double complex *L = w->dense_L;
     for (int c = 0; c < D; c++) L[(size_t)c * D] = (c / w->es.d == c % w->es.d) ? 1.0 : 0.0;
     for (int r = 0; r < D; r++) w->dense_rho[r] = r == 0;
@@ -123,7 +131,8 @@ static int factor_and_solve(qt_workspace *w, int D, int unique) {
     return info ? QT_ELAPACK : QT_OK;
 }
 
-int qt_dense_solve(const qt_options *o, qt_workspace *w, double *residual, double *heat) {
+int qt_dense_solve(const qt_options *o, qt_workspace *w, double *residual, double *heat)
+{
     qt_eigensys *es = &w->es;
     int d = es->d, D = d * d;
     if (d > w->dense_max_d) return QT_ETOOLARGE;

@@ -14,11 +14,13 @@
 
 #include "internal.h"
 
-static double xel(const qt_eigensys *es, int k, int a, int b) {
+static double xel(const qt_eigensys *es, int k, int a, int b)
+{
     return es->X[((size_t)k * es->d + a) * es->d + b];
 }
 
-static double jump_rate(const qt_eigensys *es, int k, int ca, int cb) {
+static double jump_rate(const qt_eigensys *es, int k, int ca, int cb)
+{
     if (ca == cb) return qt_rate_zero(&es->bath[k]);
     return qt_rate(&es->bath[k], es->cl_energy[cb] - es->cl_energy[ca]);
 }
@@ -27,7 +29,8 @@ static double jump_rate(const qt_eigensys *es, int k, int ca, int cb) {
     for (int i = (es)->cl_start[c], a;                                                             \
          i < (es)->cl_start[(c) + 1] && ((a) = (es)->cl_member[i], 1); i++)
 
-static int has_zero_frequency_jump(const qt_eigensys *es) {
+static int has_zero_frequency_jump(const qt_eigensys *es)
+{
     for (int k = 0; k < es->K; k++)
         for (int c = 0; c < es->n_clusters; c++) FOR_MEMBERS(es, c, i, a)
     FOR_MEMBERS(es, c, j, b)
@@ -36,13 +39,16 @@ static int has_zero_frequency_jump(const qt_eigensys *es) {
 }
 
 /* At most one nonzero per row and per column in block (Ca <- Cb) of X_k. */
-static int block_is_partial_permutation(const qt_eigensys *es, int k, int ca, int cb) {
-    FOR_MEMBERS(es, ca, i, a) {
+static int block_is_partial_permutation(const qt_eigensys *es, int k, int ca, int cb)
+{
+    FOR_MEMBERS(es, ca, i, a)
+    {
         int n = 0;
         FOR_MEMBERS(es, cb, j, b) n += fabs(xel(es, k, a, b)) > QT_X_ZERO;
         if (n > 1) return 0;
     }
-    FOR_MEMBERS(es, cb, j, b) {
+    FOR_MEMBERS(es, cb, j, b)
+    {
         int n = 0;
         FOR_MEMBERS(es, ca, i, a) n += fabs(xel(es, k, a, b)) > QT_X_ZERO;
         if (n > 1) return 0;
@@ -50,7 +56,8 @@ static int block_is_partial_permutation(const qt_eigensys *es, int k, int ca, in
     return 1;
 }
 
-static int populations_decouple(const qt_eigensys *es) {
+static int populations_decouple(const qt_eigensys *es)
+{
     for (int k = 0; k < es->K; k++)
         for (int ca = 0; ca < es->n_clusters; ca++)
             for (int cb = 0; cb < es->n_clusters; cb++)
@@ -60,12 +67,14 @@ static int populations_decouple(const qt_eigensys *es) {
 
 /* ---- the sector as a linear map ---------------------------------------- */
 
-static int index_sector(qt_workspace *w) {
+static int index_sector(qt_workspace *w)
+{
     const qt_eigensys *es = &w->es;
     int d = es->d, S = 0;
     for (int i = 0; i < d * d; i++) w->sector_index[i] = -1;
     for (int c = 0; c < es->n_clusters; c++) FOR_MEMBERS(es, c, i, a)
-    FOR_MEMBERS(es, c, j, b) {
+    FOR_MEMBERS(es, c, j, b)
+    {
         if (S >= w->sector_max) return -1;
         w->sector_index[a * d + b] = S;
         w->sector_row[S] = a, w->sector_col[S] = b;
@@ -76,7 +85,8 @@ static int index_sector(qt_workspace *w) {
 
 /* Generator of the sector restricted to bath kb (all baths when kb < 0, then
  * with the Hamiltonian part -i[H_S, .]) as an S x S column-major matrix. */
-static void build_sector_matrix(qt_workspace *w, int kb, int S) {
+static void build_sector_matrix(qt_workspace *w, int kb, int S)
+{
     const qt_eigensys *es = &w->es;
     int d = es->d;
     double complex *L = w->sector;
@@ -89,11 +99,13 @@ static void build_sector_matrix(qt_workspace *w, int kb, int S) {
                 double g = jump_rate(es, k, ca, cb);
                 if (!(g > 0.0)) continue;
                 FOR_MEMBERS(es, ca, i, a)
-                FOR_MEMBERS(es, cb, j, b) {
+                FOR_MEMBERS(es, cb, j, b)
+                {
                     double xab = xel(es, k, a, b);
                     if (xab == 0.0) continue;
                     FOR_MEMBERS(es, ca, i2, a2)
-                    FOR_MEMBERS(es, cb, j2, b2) {
+                    FOR_MEMBERS(es, cb, j2, b2)
+                    {
                         double x2 = xel(es, k, a2, b2);
                         if (x2 == 0.0) continue;
                         int row = w->sector_index[a * d + a2], col = w->sector_index[b * d + b2];
@@ -105,14 +117,16 @@ static void build_sector_matrix(qt_workspace *w, int kb, int S) {
     for (int s = 0; s < S; s++) {
         int a = w->sector_row[s], b = w->sector_col[s], c = es->cluster[a];
         if (kb < 0) L[s + (size_t)s * S] += -I * (es->E[a] - es->E[b]);
-        FOR_MEMBERS(es, c, i, x) { /* -1/2 (K rho + rho K)_ab */
+        FOR_MEMBERS(es, c, i, x)
+        { /* -1/2 (K rho + rho K)_ab */
             L[s + (size_t)w->sector_index[x * d + b] * S] -= 0.5 * K[a * d + x];
             L[s + (size_t)w->sector_index[a * d + x] * S] -= 0.5 * K[x * d + b];
         }
     }
 }
 
-static void sector_to_rho(qt_workspace *w, int S) {
+static void sector_to_rho(qt_workspace *w, int S)
+{
     int d = w->es.d;
     memset(w->rho_re, 0, sizeof(double) * d * d);
     memset(w->rho_im, 0, sizeof(double) * d * d);
@@ -123,7 +137,8 @@ static void sector_to_rho(qt_workspace *w, int S) {
     }
 }
 
-static void rho_to_sector(qt_workspace *w, int S) {
+static void rho_to_sector(qt_workspace *w, int S)
+{
     int d = w->es.d;
     for (int s = 0; s < S; s++) {
         int idx = w->sector_row[s] * d + w->sector_col[s];
@@ -131,7 +146,8 @@ static void rho_to_sector(qt_workspace *w, int S) {
     }
 }
 
-static void sector_apply(qt_workspace *w, int S) {
+static void sector_apply(qt_workspace *w, int S)
+{
     const double complex *L = w->sector;
     for (int r = 0; r < S; r++) w->sector_y[r] = 0.0;
     for (int c = 0; c < S; c++) {
@@ -143,7 +159,8 @@ static void sector_apply(qt_workspace *w, int S) {
 
 /* Residual ||L rho||_1 (entrywise) and heat currents J_k = -Tr[L_k(rho) H_S]
  * of the eigenbasis state w->rho_*, from the sector generator itself. */
-int qt_sector_checks(qt_workspace *w, double *residual, double *heat) {
+int qt_sector_checks(qt_workspace *w, double *residual, double *heat)
+{
     const qt_eigensys *es = &w->es;
     int S = index_sector(w);
     if (S < 0) return QT_ETOOLARGE;
@@ -167,7 +184,8 @@ int qt_sector_checks(qt_workspace *w, double *residual, double *heat) {
 
 /* ---- Pauli rate equation ------------------------------------------------ */
 
-static void fill_pauli_rates(qt_workspace *w) {
+static void fill_pauli_rates(qt_workspace *w)
+{
     const qt_eigensys *es = &w->es;
     int d = es->d;
     memset(w->W, 0, sizeof(double) * d * d);
@@ -186,19 +204,22 @@ typedef struct {
     const double *W;
 } dense_graph;
 
-static int dense_edge(const void *ctx, int u, int v) {
+static int dense_edge(const void *ctx, int u, int v)
+{
     const dense_graph *g = ctx;
     return g->W[u * g->d + v] > 0.0;
 }
 
 /* Number of closed classes of the Pauli rates; support of the first in in_class. */
-int qt_pauli_classes(qt_workspace *w, int *in_class) {
+int qt_pauli_classes(qt_workspace *w, int *in_class)
+{
     fill_pauli_rates(w);
     dense_graph g = {w->es.d, w->W};
     return qt_closed_classes(w->es.d, dense_edge, &g, in_class, w->iwork + w->es.d);
 }
 
-static int solve_pauli(qt_workspace *w) {
+static int solve_pauli(qt_workspace *w)
+{
     int d = w->es.d, *in_class = w->iwork;
     if (qt_pauli_classes(w, in_class) != 1) return QT_ENOTUNIQUE;
     int *idx = w->iwork + 8 * d, n = 0;
@@ -217,7 +238,8 @@ static int solve_pauli(qt_workspace *w) {
 
 /* ---- coupled sector ----------------------------------------------------- */
 
-static int solve_coupled(qt_workspace *w) {
+static int solve_coupled(qt_workspace *w)
+{
     const qt_eigensys *es = &w->es;
     int S = index_sector(w);
     if (S < 0) return QT_ETOOLARGE;
@@ -243,7 +265,8 @@ static int solve_coupled(qt_workspace *w) {
     return QT_OK;
 }
 
-int qt_sector_solve(const qt_options *o, qt_workspace *w, int *path) {
+int qt_sector_solve(const qt_options *o, qt_workspace *w, int *path)
+{
     const qt_eigensys *es = &w->es;
     if (has_zero_frequency_jump(es) && es->bath[0].spectral == QT_SPECTRAL_FLAT)
         return QT_EDIVERGENT;
@@ -256,7 +279,8 @@ int qt_sector_solve(const qt_options *o, qt_workspace *w, int *path) {
 }
 
 /* Pauli generator G (dP/dt = G P) on the eigenstates, for relaxation rates. */
-void qt_pauli_generator(const qt_workspace *w, double *G) {
+void qt_pauli_generator(const qt_workspace *w, double *G)
+{
     int d = w->es.d;
     memset(G, 0, sizeof(double) * d * d);
     for (int b = 0; b < d; b++)
@@ -270,7 +294,8 @@ void qt_pauli_generator(const qt_workspace *w, double *G) {
 /* 1: unique steady state, 0: not unique (from the Pauli rate graph when
  * populations decouple), -1: undecided (coupled sector; the caller decides
  * from the conditioning of its linear system). */
-int qt_structural_uniqueness(qt_workspace *w) {
+int qt_structural_uniqueness(qt_workspace *w)
+{
     if (!populations_decouple(&w->es)) return -1;
     return qt_pauli_classes(w, w->iwork) == 1;
 }

@@ -15,7 +15,8 @@
 
 /* Eliminate pivots m1 down to m0 (m0 >= 1) within the panel; pivots stored
  * on the diagonal. Returns -1 on a zero pivot. */
-static int eliminate_panel(double *Q, int ld, int m0, int m1) {
+static int eliminate_panel(double *Q, int ld, int m0, int m1)
+{
     for (int m = m1; m >= m0; m--) {
         double *row_m = Q + (size_t)m * ld;
         double s = 0.0;
@@ -41,7 +42,8 @@ static int eliminate_panel(double *Q, int ld, int m0, int m1) {
 }
 
 /* Q[R][R] += C D with C[i][t] = Q[i][m0+t] / pivot, D = rows m0..m1, R = 0..m0-1. */
-static void trailing_update(double *Q, int ld, int m0, int m1, double *C) {
+static void trailing_update(double *Q, int ld, int m0, int m1, double *C)
+{
     int b = m1 - m0 + 1, r = m0;
     for (int i = 0; i < r; i++)
         for (int t = 0; t < b; t++)
@@ -50,7 +52,8 @@ static void trailing_update(double *Q, int ld, int m0, int m1, double *C) {
                 ld, 1.0, Q, ld);
 }
 
-int qt_gth(int n, double *Q, int ld, double *pi, double *work) {
+int qt_gth(int n, double *Q, int ld, double *pi, double *work)
+{
     for (int m1 = n - 1; m1 >= 1; m1 -= QT_GTH_BLOCK) {
         int m0 = m1 - QT_GTH_BLOCK + 1;
         if (m0 < 1) m0 = 1;

@@ -13,7 +13,8 @@
 
 #include "internal.h"
 
-void qt_nsite_temperatures(const qt_params *p, double *T) {
+void qt_nsite_temperatures(const qt_params *p, double *T)
+{
     for (int k = 0; k < p->N; k++) T[k] = p->T_L + (p->T_R - p->T_L) * k / (p->N - 1);
 }
 
@@ -65,7 +66,8 @@ int qt_nsite_spectrum(const qt_params *p, qt_workspace *w)
  * the ground manifold give omega = 0 jumps; a degenerate excited cluster whose
  * eigenvectors overlap on one site feeds intra-cluster coherences. */
 static int structured_path_ok(const qt_params *p, const qt_options *o, qt_workspace *w,
-                              int *divergent) {
+                              int *divergent)
+{
     int N = p->N;
     *divergent = 0;
     for (int a = 0; a < N; a++)
@@ -84,7 +86,8 @@ static int structured_path_ok(const qt_params *p, const qt_options *o, qt_worksp
 }
 
 static void count_clusters(const qt_params *p, const qt_options *o, const qt_workspace *w,
-                           qt_result *r) {
+                           qt_result *r)
+{
     int N = p->N, nc = 1, run = 0, max = N; /* the ground manifold is one N-fold cluster */
     for (int a = 0; a < N; a++) {
         int joins = a > 0 && w->E_exc[a] - w->E_exc[a - 1] <= o->tol;
@@ -124,7 +127,8 @@ typedef struct {
 } bipartite_graph;
 
 /* nodes 0..N-1: ground states; N..2N-1: excited eigenstates */
-static int bipartite_edge(const void *ctx, int u, int v) {
+static int bipartite_edge(const void *ctx, int u, int v)
+{
     const bipartite_graph *g = ctx;
     int N = g->N;
     if (u < N && v >= N) return g->up[(size_t)u * N + (v - N)] > 0.0;
@@ -132,7 +136,8 @@ static int bipartite_edge(const void *ctx, int u, int v) {
     return 0;
 }
 
-static int all_positive(const double *x, size_t n) {
+static int all_positive(const double *x, size_t n)
+{
     for (size_t i = 0; i < n; i++)
         if (!(x[i] > 0.0)) return 0;
     return 1;
@@ -140,7 +145,8 @@ static int all_positive(const double *x, size_t n) {
 
 /* Marks the support of the unique closed class in w->iwork[0..2N);
  * returns the number of closed classes. */
-static int closed_class(int N, qt_workspace *w, int **in_class) {
+static int closed_class(int N, qt_workspace *w, int **in_class)
+{
     *in_class = w->iwork + 12 * N;
     size_t nn = (size_t)N * N;
     if (all_positive(w->up, nn) && all_positive(w->down, nn)) {
@@ -153,7 +159,8 @@ static int closed_class(int N, qt_workspace *w, int **in_class) {
 
 /* Effective rates between the ground states gi[0..ng) through the excited
  * states ai[0..na) of the closed class, then GTH. Fills w->P. */
-static int solve_closed_class(int N, qt_workspace *w, const int *in_class) {
+static int solve_closed_class(int N, qt_workspace *w, const int *in_class)
+{
     int *gi = w->iwork, *ai = w->iwork + N, ng = 0, na = 0;
     for (int k = 0; k < N; k++)
         if (in_class[k]) gi[ng++] = k;
@@ -200,7 +207,8 @@ static int solve_closed_class(int N, qt_workspace *w, const int *in_class) {
 }
 
 /* Heat currents, energy, residual and the other checks from the rates. */
-static void rate_observables(int N, const qt_workspace *w, qt_result *r) {
+static void rate_observables(int N, const qt_workspace *w, qt_result *r)
+{
     const double *Pg = w->P, *Pe = w->P + N;
     double res = 0.0, energy = 0.0, sum = 0.0, minp = INFINITY;
     for (int k = 0; k < N; k++) {
@@ -230,7 +238,8 @@ static void rate_observables(int N, const qt_workspace *w, qt_result *r) {
     r->min_eigenvalue = minp;
 }
 
-static void site_populations(int N, const qt_workspace *w, double *p) {
+static void site_populations(int N, const qt_workspace *w, double *p)
+{
     for (int k = 0; k < N; k++) p[k] = w->P[k];
     for (int a = 0; a < N; a++) {
         double Pa = w->P[N + a];
@@ -240,7 +249,8 @@ static void site_populations(int N, const qt_workspace *w, double *p) {
 }
 
 /* Population generator on the 2N eigenstates for the relaxation rate. */
-static double relaxation_rate(int N, qt_workspace *w) {
+static double relaxation_rate(int N, qt_workspace *w)
+{
     int n = 2 * N;
     if (n > w->gap_max_d) return NAN;
     double *G = w->gap_G;
@@ -258,7 +268,8 @@ static double relaxation_rate(int N, qt_workspace *w) {
 }
 
 int qt_nsite_secular(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r,
-                     int *need_general) {
+                     int *need_general)
+{
     int N = p->N, divergent;
     *need_general = 0;
     qt_nsite_temperatures(p, w->T);

@@ -6,7 +6,8 @@
 #include "internal.h"
 
 /* rho_site = V rho V^T (V real); d <= QT_COUPLED_MAX_D here. */
-static void to_site_basis(qt_workspace *w) {
+static void to_site_basis(qt_workspace *w)
+{
     const qt_eigensys *es = &w->es;
     int d = es->d;
     const double *V = es->V;
@@ -31,14 +32,16 @@ static void to_site_basis(qt_workspace *w) {
         }
 }
 
-static int is_diagonal(const qt_workspace *w, int d) {
+static int is_diagonal(const qt_workspace *w, int d)
+{
     for (int a = 0; a < d; a++)
         for (int b = 0; b < d; b++)
             if (a != b && (w->rho_re[a * d + b] != 0.0 || w->rho_im[a * d + b] != 0.0)) return 0;
     return 1;
 }
 
-static double min_eigenvalue(qt_workspace *w, int d) {
+static double min_eigenvalue(qt_workspace *w, int d)
+{
     if (is_diagonal(w, d)) {
         double m = INFINITY;
         for (int a = 0; a < d; a++) m = fmin(m, w->rho_re[a * d + a]);
@@ -53,7 +56,8 @@ static double min_eigenvalue(qt_workspace *w, int d) {
     return info ? NAN : w->zheev_w[0];
 }
 
-void qt_general_observables(const qt_params *p, qt_workspace *w, qt_result *r) {
+void qt_general_observables(const qt_params *p, qt_workspace *w, qt_result *r)
+{
     const qt_eigensys *es = &w->es;
     int d = es->d;
     to_site_basis(w);
@@ -75,7 +79,8 @@ void qt_general_observables(const qt_params *p, qt_workspace *w, qt_result *r) {
 }
 
 /* S_T = -d ln p / dT: least-squares slope of ln p_k against T_k. */
-static double soret_coefficient(int N, const double *p, const double *T) {
+static double soret_coefficient(int N, const double *p, const double *T)
+{
     double tm = 0.0, ym = 0.0;
     for (int k = 0; k < N; k++) {
         if (!(p[k] > 0.0)) return NAN;
@@ -90,7 +95,8 @@ static double soret_coefficient(int N, const double *p, const double *T) {
     return sxx > 0.0 ? -sxy / sxx : NAN;
 }
 
-void qt_site_observables(const qt_params *p, const qt_options *o, const double *T, qt_result *r) {
+void qt_site_observables(const qt_params *p, const qt_options *o, const double *T, qt_result *r)
+{
     int N = p->N, peak = 0;
     double x = 0.0, half = 0.5 * (N - 1);
     for (int k = 0; k < N; k++) {
@@ -107,7 +113,8 @@ void qt_site_observables(const qt_params *p, const qt_options *o, const double *
 
 /* Eigenvalues of the generator; drop the one closest to 0 (the stationary
  * state) and return the smallest -Re of the others, ascending. */
-int qt_generator_gaps(qt_workspace *w, int n, double *G, double *rates, int nrates) {
+int qt_generator_gaps(qt_workspace *w, int n, double *G, double *rates, int nrates)
+{
     if (n > w->gap_max_d || n < 2) return -1;
     /* G is row-major; its column-major view is G^T, with the same eigenvalues */
     lapack_int info = LAPACKE_dgeev_work(LAPACK_COL_MAJOR, 'N', 'N', n, G, n, w->gap_wr, w->gap_wi,

@@ -5,7 +5,8 @@
 
 #include "internal.h"
 
-void qt_params_default(qt_params *p, qt_model model) {
+void qt_params_default(qt_params *p, qt_model model)
+{
     memset(p, 0, sizeof *p);
     p->model = model;
     p->N = 10;
@@ -21,32 +22,38 @@ void qt_params_default(qt_params *p, qt_model model) {
     }
 }
 
-void qt_options_default(qt_options *o) {
+void qt_options_default(qt_options *o)
+{
     memset(o, 0, sizeof *o);
     o->solver = QT_SOLVER_SECULAR;
     o->tol = QT_DEFAULT_TOL;
     o->phase_threshold = QT_DEFAULT_PHASE_THRESHOLD;
 }
 
-int qt_dimension(const qt_params *p) {
+int qt_dimension(const qt_params *p)
+{
     return p->model == QT_MODEL_NSITE ? 2 * p->N : 3;
 }
 
-int qt_n_baths(const qt_params *p) {
+int qt_n_baths(const qt_params *p)
+{
     return p->model == QT_MODEL_NSITE ? p->N : 2;
 }
 
-static int bad(char *msg, size_t len, const char *name, double value, const char *why) {
+static int bad(char *msg, size_t len, const char *name, double value, const char *why)
+{
     if (msg && len) snprintf(msg, len, "invalid %s = %g: %s", name, value, why);
     return QT_EINVAL;
 }
 
-static int check_temperature(const char *name, double T, char *msg, size_t len) {
+static int check_temperature(const char *name, double T, char *msg, size_t len)
+{
     if (!isfinite(T) || T < 0.0) return bad(msg, len, name, T, "must be finite and >= 0");
     return QT_OK;
 }
 
-int qt_params_check(const qt_params *p, char *msg, size_t len) {
+int qt_params_check(const qt_params *p, char *msg, size_t len)
+{
     if (!isfinite(p->gamma) || p->gamma <= 0.0)
         return bad(msg, len, "gamma", p->gamma, "must be finite and > 0");
     if (p->model == QT_MODEL_NSITE) {

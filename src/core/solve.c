@@ -6,7 +6,8 @@
 
 #include "internal.h"
 
-qt_result *qt_result_alloc(int max_sites) {
+qt_result *qt_result_alloc(int max_sites)
+{
     if (max_sites < 3) max_sites = 3;
     qt_result *r = calloc(1, sizeof *r);
     if (!r) return NULL;
@@ -16,7 +17,8 @@ qt_result *qt_result_alloc(int max_sites) {
     return r;
 }
 
-void qt_result_free(qt_result **rp) {
+void qt_result_free(qt_result **rp)
+{
     if (!rp || !*rp) return;
     free((*rp)->population);
     free((*rp)->heat_current);
@@ -24,7 +26,8 @@ void qt_result_free(qt_result **rp) {
     *rp = NULL;
 }
 
-void qt_result_clear(qt_result *r) {
+void qt_result_clear(qt_result *r)
+{
     double *pop = r->population, *heat = r->heat_current;
     int n_pop = r->n_pop, n_baths = r->n_baths;
     const double nan = NAN;
@@ -60,13 +63,15 @@ void qt_result_clear(qt_result *r) {
     for (int i = 0; i < n_baths; i++) heat[i] = nan;
 }
 
-static int fail(qt_result *r, int status) {
+static int fail(qt_result *r, int status)
+{
     qt_result_clear(r);
     r->status = status;
     return status;
 }
 
-static void relaxation_rates(const qt_params *p, qt_workspace *w, qt_result *r) {
+static void relaxation_rates(const qt_params *p, qt_workspace *w, qt_result *r)
+{
     int d = w->es.d;
     if (d > w->gap_max_d) return;
     qt_pauli_generator(w, w->gap_G);
@@ -76,7 +81,8 @@ static void relaxation_rates(const qt_params *p, qt_workspace *w, qt_result *r) 
         r->relaxation_rate = r->relaxation_rates[0];
 }
 
-static int solve_general(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r) {
+static int solve_general(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r)
+{
     int st = qt_build_eigensys(p, o, w);
     if (st) return st;
     r->n_clusters = w->es.n_clusters;
@@ -101,7 +107,8 @@ static int solve_general(const qt_params *p, const qt_options *o, qt_workspace *
     return QT_OK;
 }
 
-int qt_solve(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r) {
+int qt_solve(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r)
+{
     w->last_ok = 0;
     r->n_pop = p->model == QT_MODEL_NSITE ? p->N : 3;
     r->n_baths = p->model == QT_MODEL_NSITE ? p->N : 2;
@@ -134,7 +141,8 @@ int qt_solve(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result
     return QT_OK;
 }
 
-int qt_density_matrix(const qt_workspace *w, double *re, double *im, int d) {
+int qt_density_matrix(const qt_workspace *w, double *re, double *im, int d)
+{
     if (!w->last_ok || d != w->last_d) return QT_EINVAL;
     size_t dd = (size_t)d * d;
     if (w->last_path != QT_PATH_PAULI_BIPARTITE) {

@@ -5,7 +5,8 @@
 #include "internal.h"
 
 /* Insertion sort of indices by energy: d is small on this path (<= 64). */
-static void sort_by_energy(int d, const double *E, int *order) {
+static void sort_by_energy(int d, const double *E, int *order)
+{
     for (int i = 0; i < d; i++) order[i] = i;
     for (int i = 1; i < d; i++) {
         int x = order[i], j = i - 1;
@@ -17,7 +18,8 @@ static void sort_by_energy(int d, const double *E, int *order) {
     }
 }
 
-void qt_cluster(qt_eigensys *es, double tol, int *order) {
+void qt_cluster(qt_eigensys *es, double tol, int *order)
+{
     int d = es->d, nc = 0;
     sort_by_energy(d, es->E, order);
     for (int i = 0; i < d; i++) {
@@ -35,7 +37,8 @@ void qt_cluster(qt_eigensys *es, double tol, int *order) {
 }
 
 /* X'_k = V^T X_k V for a coupling X_k = |i><j| + |j><i|. */
-static void transform_coupling(const qt_eigensys *es, int k, int i, int j) {
+static void transform_coupling(const qt_eigensys *es, int k, int i, int j)
+{
     int d = es->d;
     double *X = es->X + (size_t)k * d * d;
     const double *V = es->V;
@@ -44,7 +47,8 @@ static void transform_coupling(const qt_eigensys *es, int k, int i, int j) {
             X[a * d + b] = V[i + a * d] * V[j + b * d] + V[j + a * d] * V[i + b * d];
 }
 
-static void set_bath(qt_bath_params *b, const qt_params *p, double T) {
+static void set_bath(qt_bath_params *b, const qt_params *p, double T)
+{
     b->T = T;
     b->gamma = p->gamma;
     b->spectral = p->spectral;
@@ -52,7 +56,8 @@ static void set_bath(qt_bath_params *b, const qt_params *p, double T) {
 }
 
 /* nsite in the basis (g_1..g_N, e_1..e_N): V = blockdiag(I, psi). */
-static void build_nsite(const qt_params *p, qt_workspace *w) {
+static void build_nsite(const qt_params *p, qt_workspace *w)
+{
     qt_eigensys *es = &w->es;
     int N = p->N, d = 2 * N;
     memset(es->V, 0, sizeof(double) * d * d);
@@ -71,7 +76,8 @@ static void build_nsite(const qt_params *p, qt_workspace *w) {
 
 /* Lambda: |1>,|2>,|e>, X_k couples |k> and |e>. Vee: |g>,|1>,|2>, X_k couples
  * |g> and |k>. H_S is diagonal, so the eigenbasis is the level basis. */
-static void build_threelevel(const qt_params *p, qt_workspace *w) {
+static void build_threelevel(const qt_params *p, qt_workspace *w)
+{
     qt_eigensys *es = &w->es;
     memset(es->V, 0, sizeof(double) * 9);
     for (int a = 0; a < 3; a++) {
@@ -89,7 +95,8 @@ static void build_threelevel(const qt_params *p, qt_workspace *w) {
     }
 }
 
-int qt_build_eigensys(const qt_params *p, const qt_options *o, qt_workspace *w) {
+int qt_build_eigensys(const qt_params *p, const qt_options *o, qt_workspace *w)
+{
     int d = qt_dimension(p);
     if (d > w->gen_max_d) return QT_ETOOLARGE;
     qt_eigensys *es = &w->es;

@@ -15,15 +15,18 @@ static const char *const status_texts[QT_NSTATUS] = {
     "out of memory",
 };
 
-const char *qt_status_name(int status) {
+const char *qt_status_name(int status)
+{
     return status >= 0 && status < QT_NSTATUS ? status_names[status] : "unknown";
 }
 
-const char *qt_strerror(int status) {
+const char *qt_strerror(int status)
+{
     return status >= 0 && status < QT_NSTATUS ? status_texts[status] : "unknown status";
 }
 
-const char *qt_path_name(int path) {
+const char *qt_path_name(int path)
+{
     static const char *const names[] = {"none", "pauli_bipartite", "pauli", "coupled", "dense"};
     return path >= 0 && path <= QT_PATH_DENSE ? names[path] : "unknown";
 }

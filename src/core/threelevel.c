@@ -5,7 +5,8 @@
 #include "internal.h"
 
 /* Transition frequencies omega_k and occupations n_k of the two baths. */
-static void transitions(const qt_params *p, double omega[2], double n[2]) {
+static void transitions(const qt_params *p, double omega[2], double n[2])
+{
     if (p->model == QT_MODEL_LAMBDA) {
         omega[0] = p->E[2] - p->E[0], omega[1] = p->E[2] - p->E[1];
     } else {
@@ -16,11 +17,13 @@ static void transitions(const qt_params *p, double omega[2], double n[2]) {
 }
 
 /* Rate prefactor Gamma of the oscillator formulas: J(omega_1). */
-static double oscillator_gamma(const qt_params *p, const double omega[2]) {
+static double oscillator_gamma(const qt_params *p, const double omega[2])
+{
     return p->spectral == QT_SPECTRAL_OHMIC ? p->gamma * omega[0] : p->gamma;
 }
 
-void qt_threelevel_closed_forms(const qt_params *p, qt_result *r) {
+void qt_threelevel_closed_forms(const qt_params *p, qt_result *r)
+{
     double omega[2], n[2];
     transitions(p, omega, n);
     double nbar = 0.5 * (n[0] + n[1]), dn = n[1] - n[0], G = oscillator_gamma(p, omega);
@@ -45,7 +48,8 @@ void qt_threelevel_closed_forms(const qt_params *p, qt_result *r) {
 }
 
 int qt_heat_current_prescribed(const qt_params *p, const double pop[3], double J[2],
-                               double J_formula[2]) {
+                               double J_formula[2])
+{
     if (p->model == QT_MODEL_NSITE || qt_params_check(p, NULL, 0)) return QT_EINVAL;
     qt_workspace *w = qt_workspace_alloc(p->model, 3, 0);
     if (!w) return QT_ENOMEM;

@@ -13,7 +13,8 @@ typedef struct {
 } arena;
 
 /* calloc that records the size and remembers a failure (checked once). */
-static void *take(arena *A, size_t count, size_t size) {
+static void *take(arena *A, size_t count, size_t size)
+{
     if (count == 0) count = 1;
     if (A->dry) {
         A->w->bytes += count * size;
@@ -25,11 +26,13 @@ static void *take(arena *A, size_t count, size_t size) {
     return p;
 }
 
-static int imax(int a, int b) {
+static int imax(int a, int b)
+{
     return a > b ? a : b;
 }
 
-static void alloc_nsite(arena *A, int N) {
+static void alloc_nsite(arena *A, int N)
+{
     qt_workspace *w = A->w;
     size_t nn = (size_t)N * N;
     w->tri_d = take(A, N, sizeof(double));
@@ -49,7 +52,8 @@ static void alloc_nsite(arena *A, int N) {
     w->dwork = take(A, w->lwork, sizeof(double));
 }
 
-static void alloc_general(arena *A, int d, int K) {
+static void alloc_general(arena *A, int d, int K)
+{
     qt_workspace *w = A->w;
     qt_eigensys *es = &w->es;
     size_t dd = (size_t)d * d;
@@ -86,7 +90,8 @@ static void alloc_general(arena *A, int d, int K) {
     w->zheev_rwork = take(A, 3 * (size_t)d, sizeof(double));
 }
 
-static void alloc_gap(arena *A, int n) {
+static void alloc_gap(arena *A, int n)
+{
     qt_workspace *w = A->w;
     w->gap_max_d = n;
     w->gap_G = take(A, (size_t)n * n, sizeof(double));
@@ -99,7 +104,8 @@ static void alloc_gap(arena *A, int n) {
     w->gap_work = take(A, w->gap_lwork, sizeof(double));
 }
 
-static void alloc_dense(arena *A, int d) {
+static void alloc_dense(arena *A, int d)
+{
     qt_workspace *w = A->w;
     size_t D = (size_t)d * d;
     w->dense_max_d = d;
@@ -113,7 +119,8 @@ static void alloc_dense(arena *A, int d) {
     w->dense_w = take(A, D, sizeof(double));
 }
 
-static void plan_workspace(arena *A, qt_model model, int max_N, unsigned flags) {
+static void plan_workspace(arena *A, qt_model model, int max_N, unsigned flags)
+{
     qt_workspace *w = A->w;
     int nsite = model == QT_MODEL_NSITE;
     w->model = model;
@@ -135,7 +142,8 @@ static void plan_workspace(arena *A, qt_model model, int max_N, unsigned flags) 
     w->ipiv = take(A, imax(w->sector_max, dense_D), sizeof(int));
 }
 
-qt_workspace *qt_workspace_alloc(qt_model model, int max_N, unsigned flags) {
+qt_workspace *qt_workspace_alloc(qt_model model, int max_N, unsigned flags)
+{
     if (model == QT_MODEL_NSITE && (max_N < 2 || max_N > QT_MAX_SITES)) return NULL;
     qt_workspace *w = calloc(1, sizeof *w);
     if (!w) return NULL;
@@ -145,7 +153,8 @@ qt_workspace *qt_workspace_alloc(qt_model model, int max_N, unsigned flags) {
     return w;
 }
 
-size_t qt_workspace_estimate(qt_model model, int max_N, unsigned flags) {
+size_t qt_workspace_estimate(qt_model model, int max_N, unsigned flags)
+{
     if (model == QT_MODEL_NSITE && (max_N < 2 || max_N > QT_MAX_SITES)) return 0;
     qt_workspace w;
     memset(&w, 0, sizeof w);
@@ -154,7 +163,8 @@ size_t qt_workspace_estimate(qt_model model, int max_N, unsigned flags) {
     return w.bytes + sizeof w;
 }
 
-void qt_workspace_free(qt_workspace **wp) {
+void qt_workspace_free(qt_workspace **wp)
+{
     if (!wp || !*wp) return;
     qt_workspace *w = *wp;
     void *blocks[] = {w->tri_d,
@@ -219,6 +229,7 @@ void qt_workspace_free(qt_workspace **wp) {
     *wp = NULL;
 }
 
-size_t qt_workspace_bytes(const qt_workspace *w) {
+size_t qt_workspace_bytes(const qt_workspace *w)
+{
     return w ? w->bytes + sizeof *w : 0;
 }

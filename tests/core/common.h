@@ -25,14 +25,16 @@
 
 #define assert_rel_close(a, b, rtol) assert_close(a, b, (rtol)*fabs(b))
 
-static inline qt_params nsite_params(int N, double g, double TL, double TR) {
+static inline qt_params nsite_params(int N, double g, double TL, double TR)
+{
     qt_params p;
     qt_params_default(&p, QT_MODEL_NSITE);
     p.N = N, p.g = g, p.T_L = TL, p.T_R = TR;
     return p;
 }
 
-static inline qt_params threelevel_params(qt_model m, double T1, double T2) {
+static inline qt_params threelevel_params(qt_model m, double T1, double T2)
+{
     qt_params p;
     qt_params_default(&p, m);
     p.T1 = T1, p.T2 = T2;
@@ -40,7 +42,8 @@ static inline qt_params threelevel_params(qt_model m, double T1, double T2) {
 }
 
 /* Solve with a fresh workspace; returns the status, result in *r (caller frees). */
-static inline int solve_once(const qt_params *p, const qt_options *o, qt_result **r) {
+static inline int solve_once(const qt_params *p, const qt_options *o, qt_result **r)
+{
     int N = p->model == QT_MODEL_NSITE ? p->N : 3;
     unsigned flags = QT_WS_GAP | (o->solver == QT_SOLVER_DENSE ? QT_WS_DENSE : 0);
     qt_workspace *w = qt_workspace_alloc(p->model, N, flags);
@@ -53,7 +56,8 @@ static inline int solve_once(const qt_params *p, const qt_options *o, qt_result 
 }
 
 /* Deterministic uniform numbers in [lo, hi) (xorshift), so failures reproduce. */
-static inline double uniform(uint64_t *s, double lo, double hi) {
+static inline double uniform(uint64_t *s, double lo, double hi)
+{
     *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
     return lo + (hi - lo) * ((*s >> 11) * (1.0 / 9007199254740992.0));
 }

@@ -5,7 +5,8 @@
 #include "internal.h"
 
 /* Birth-death chain: pi_{k+1} / pi_k = lambda_k / mu_{k+1} exactly. */
-static void birth_death_chain_spanning_300_decades(void **state) {
+static void birth_death_chain_spanning_300_decades(void **state)
+{
     (void)state;
     const int sizes[] = {5, QT_GTH_BLOCK + 1, 3 * QT_GTH_BLOCK + 7, 301};
     for (int t = 0; t < 4; t++) {
@@ -32,7 +33,8 @@ static void birth_death_chain_spanning_300_decades(void **state) {
 }
 
 /* Dense random irreducible chain: pi Q = 0 to rounding, against blocked sizes. */
-static void random_dense_chain_is_stationary(void **state) {
+static void random_dense_chain_is_stationary(void **state)
+{
     (void)state;
     uint64_t seed = 99;
     int n = 2 * QT_GTH_BLOCK + 13;
@@ -54,7 +56,8 @@ static void random_dense_chain_is_stationary(void **state) {
     free(Q), free(Q0), free(pi), free(work);
 }
 
-static void reducible_chain_has_zero_pivot(void **state) {
+static void reducible_chain_has_zero_pivot(void **state)
+{
     (void)state;
     double Q[9] = {0, 1, 0, 1, 0, 0, 0, 0, 0}; /* state 2 isolated */
     double pi[3], work[3 * (QT_GTH_BLOCK + 1)];
@@ -66,12 +69,14 @@ typedef struct {
     const int *adj;
 } graph;
 
-static int edge(const void *ctx, int u, int v) {
+static int edge(const void *ctx, int u, int v)
+{
     const graph *g = ctx;
     return g->adj[u * g->n + v];
 }
 
-static void closed_classes_are_counted(void **state) {
+static void closed_classes_are_counted(void **state)
+{
     (void)state;
     int iwork[6 * 6], in_class[6];
     /* 0 <-> 1 closed; 2 -> 0 transient; 3 <-> 4 closed; 5 -> 3 */
@@ -86,7 +91,8 @@ static void closed_classes_are_counted(void **state) {
     for (int i = 0; i < 6; i++) assert_int_equal(in_class[i], expected[i]);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(birth_death_chain_spanning_300_decades),
         cmocka_unit_test(random_dense_chain_is_stationary),

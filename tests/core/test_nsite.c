@@ -5,14 +5,16 @@
 #include "common.h"
 #include "internal.h"
 
-static qt_options secular(void) {
+static qt_options secular(void)
+{
     qt_options o;
     qt_options_default(&o);
     return o;
 }
 
 /* The cached chain eigen-decomposition reproduces h + 2g cos(j pi/(N+1)). */
-static void spectrum_matches_closed_form(void **state) {
+static void spectrum_matches_closed_form(void **state)
+{
     (void)state;
     const int Ns[] = {2, 3, 10, 57};
     for (int t = 0; t < 4; t++) {
@@ -39,13 +41,15 @@ static void spectrum_matches_closed_form(void **state) {
     }
 }
 
-static double sum(const double *x, int n) {
+static double sum(const double *x, int n)
+{
     double s = 0.0;
     for (int i = 0; i < n; i++) s += x[i];
     return s;
 }
 
-static void invariants_on_random_points(void **state) {
+static void invariants_on_random_points(void **state)
+{
     (void)state;
     uint64_t seed = 12345;
     qt_options o = secular();
@@ -74,7 +78,8 @@ static void invariants_on_random_points(void **state) {
     }
 }
 
-static void mirror_symmetry(void **state) {
+static void mirror_symmetry(void **state)
+{
     (void)state;
     qt_options o = secular();
     const double g[] = {0.1, 0.7, 1.3};
@@ -93,7 +98,8 @@ static void mirror_symmetry(void **state) {
 }
 
 /* One temperature everywhere: the Gibbs state, so x_cm = 0 and no heat flows. */
-static void equal_temperatures_give_gibbs_state(void **state) {
+static void equal_temperatures_give_gibbs_state(void **state)
+{
     (void)state;
     qt_options o = secular();
     int N = 9;
@@ -112,7 +118,8 @@ static void equal_temperatures_give_gibbs_state(void **state) {
     qt_result_free(&r);
 }
 
-static void solve_profile(double g, double TL, double TR, qt_result **r) {
+static void solve_profile(double g, double TL, double TR, qt_result **r)
+{
     qt_options o = secular();
     qt_params p = nsite_params(10, g, TL, TR);
     assert_int_equal(solve_once(&p, &o, r), QT_OK);
@@ -120,7 +127,8 @@ static void solve_profile(double g, double TL, double TR, qt_result **r) {
 
 /* Fig. 2(b), (c): at g = 0.1 the population grows toward the cold end, more
  * so at lower mean temperature and at larger gradient. */
-static void fig2bc_positive_thermophoresis(void **state) {
+static void fig2bc_positive_thermophoresis(void **state)
+{
     (void)state;
     const double means[] = {0.8, 0.5, 0.3, 0.2}, grads[] = {0.05, 0.1, 0.2, 0.3};
     double prev = 0.0;
@@ -147,7 +155,8 @@ static void fig2bc_positive_thermophoresis(void **state) {
 
 /* Fig. 2(d): T_L = 0.8, T_R = 0.4, g = 1.3: peak on site 3, decreasing from
  * site 4 to 10: negative thermophoresis. */
-static void fig2d_negative_thermophoresis(void **state) {
+static void fig2d_negative_thermophoresis(void **state)
+{
     (void)state;
     qt_result *r;
     solve_profile(1.3, 0.8, 0.4, &r);
@@ -163,7 +172,8 @@ static void fig2d_negative_thermophoresis(void **state) {
 
 /* Fig. 2(e): T_L = 0.3, T_R = 0.1: nearly symmetric at g = 1.3 with the peak
  * at sites 5 and 6; a slight shift toward the hot end at g = 0.7 and 0.9. */
-static void fig2e_delocalised_and_slightly_negative(void **state) {
+static void fig2e_delocalised_and_slightly_negative(void **state)
+{
     (void)state;
     qt_result *r;
     solve_profile(1.3, 0.3, 0.1, &r);
@@ -180,7 +190,8 @@ static void fig2e_delocalised_and_slightly_negative(void **state) {
 }
 
 /* physics.md section 3: p_1 = 1.3654563297916415763e-17 (60-digit arithmetic). */
-static void tiny_population_has_full_relative_accuracy(void **state) {
+static void tiny_population_has_full_relative_accuracy(void **state)
+{
     (void)state;
     qt_result *r;
     solve_profile(0.1, 0.2, 0.02, &r);
@@ -190,7 +201,8 @@ static void tiny_population_has_full_relative_accuracy(void **state) {
     qt_result_free(&r);
 }
 
-static void no_unique_steady_state_is_reported(void **state) {
+static void no_unique_steady_state_is_reported(void **state)
+{
     (void)state;
     qt_options o = secular();
     qt_result *r;
@@ -215,7 +227,8 @@ static void no_unique_steady_state_is_reported(void **state) {
 /* An excited level exactly at the ground energy (N = 2, g = h): flat J gives
  * a divergent omega = 0 rate; ohmic J is finite, and the merged cluster needs
  * the general eigenbasis path. */
-static void level_crossing_at_ground_energy(void **state) {
+static void level_crossing_at_ground_energy(void **state)
+{
     (void)state;
     qt_options o = secular();
     qt_result *r;
@@ -231,7 +244,8 @@ static void level_crossing_at_ground_energy(void **state) {
     qt_result_free(&r);
 }
 
-static void large_chain_invariants(void **state) {
+static void large_chain_invariants(void **state)
+{
     (void)state;
     qt_options o = secular();
     int N = 400; /* beyond one GTH panel: exercises the blocked elimination */
@@ -247,7 +261,8 @@ static void large_chain_invariants(void **state) {
     qt_result_free(&r);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spectrum_matches_closed_form),
         cmocka_unit_test(invariants_on_random_points),

@@ -10,7 +10,8 @@ typedef struct {
     double *re, *im;
 } solved;
 
-static int solve_rho(const qt_params *p, qt_solver solver, int force_coupled, solved *s) {
+static int solve_rho(const qt_params *p, qt_solver solver, int force_coupled, solved *s)
+{
     int N = p->model == QT_MODEL_NSITE ? p->N : 3, d = qt_dimension(p);
     qt_options o;
     qt_options_default(&o);
@@ -26,7 +27,8 @@ static int solve_rho(const qt_params *p, qt_solver solver, int force_coupled, so
     return st;
 }
 
-static void release(solved *s) {
+static void release(solved *s)
+{
     qt_workspace_free(&s->w);
     qt_result_free(&s->r);
     free(s->re);
@@ -34,7 +36,8 @@ static void release(solved *s) {
 }
 
 /* Largest difference of any density-matrix element and of the observables. */
-static void assert_same_state(const qt_params *p, const solved *a, const solved *b, double tol) {
+static void assert_same_state(const qt_params *p, const solved *a, const solved *b, double tol)
+{
     int d = qt_dimension(p);
     double worst = 0.0;
     for (int i = 0; i < d * d; i++) {
@@ -50,7 +53,8 @@ static void assert_same_state(const qt_params *p, const solved *a, const solved 
     assert_true(a->r->residual < 1e-12 && b->r->residual < 1e-12);
 }
 
-static void compare(const qt_params *p, int force_coupled_a, qt_solver solver_b, double tol) {
+static void compare(const qt_params *p, int force_coupled_a, qt_solver solver_b, double tol)
+{
     solved a, b;
     int sa = solve_rho(p, QT_SOLVER_SECULAR, force_coupled_a, &a);
     int sb = solve_rho(p, solver_b, 0, &b);
@@ -60,7 +64,8 @@ static void compare(const qt_params *p, int force_coupled_a, qt_solver solver_b,
     release(&b);
 }
 
-static void nsite_secular_matches_dense_on_random_points(void **state) {
+static void nsite_secular_matches_dense_on_random_points(void **state)
+{
     (void)state;
     uint64_t seed = 777;
     for (int i = 0; i < 40; i++) {
@@ -73,13 +78,15 @@ static void nsite_secular_matches_dense_on_random_points(void **state) {
 }
 
 /* d = 40, the dense limit; includes a delocalised ground state (g > 0.5). */
-static void nsite_secular_matches_dense_at_n20(void **state) {
+static void nsite_secular_matches_dense_at_n20(void **state)
+{
     (void)state;
     qt_params p = nsite_params(20, 0.9, 0.8, 0.1);
     compare(&p, 0, QT_SOLVER_DENSE, 1e-10);
 }
 
-static void degenerate_spectra_match_dense(void **state) {
+static void degenerate_spectra_match_dense(void **state)
+{
     (void)state;
     qt_params p = threelevel_params(QT_MODEL_LAMBDA, 0.8, 0.3); /* E_1 = E_2 */
     compare(&p, 0, QT_SOLVER_DENSE, 1e-10);
@@ -97,7 +104,8 @@ static void degenerate_spectra_match_dense(void **state) {
 }
 
 /* The coupled complex sector solve agrees with the Pauli/GTH paths. */
-static void coupled_sector_matches_pauli(void **state) {
+static void coupled_sector_matches_pauli(void **state)
+{
     (void)state;
     qt_params p = nsite_params(7, 0.45, 0.9, 0.2);
     compare(&p, 1, QT_SOLVER_SECULAR, 1e-11);
@@ -107,7 +115,8 @@ static void coupled_sector_matches_pauli(void **state) {
     compare(&p, 1, QT_SOLVER_SECULAR, 1e-12);
 }
 
-static void statuses_agree_between_solvers(void **state) {
+static void statuses_agree_between_solvers(void **state)
+{
     (void)state;
     solved a, b;
     qt_params p = nsite_params(6, 0.0, 0.8, 0.4);
@@ -124,13 +133,15 @@ static void statuses_agree_between_solvers(void **state) {
 }
 
 /* At low temperature dense LU loses the tiny populations, GTH keeps them. */
-static void low_temperature_dense_agrees_in_absolute_terms(void **state) {
+static void low_temperature_dense_agrees_in_absolute_terms(void **state)
+{
     (void)state;
     qt_params p = nsite_params(10, 0.1, 0.2, 0.02);
     compare(&p, 0, QT_SOLVER_DENSE, 1e-10);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(nsite_secular_matches_dense_on_random_points),
         cmocka_unit_test(nsite_secular_matches_dense_at_n20),

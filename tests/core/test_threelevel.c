@@ -1,14 +1,16 @@
 /* Lambda and Vee: the paper's closed forms (Eqs. 6-14) against the solver. */
 #include "common.h"
 
-static qt_options secular(int gap) {
+static qt_options secular(int gap)
+{
     qt_options o;
     qt_options_default(&o);
     o.want_gap = gap;
     return o;
 }
 
-static void lambda_delta_matches_eq8(void **state) {
+static void lambda_delta_matches_eq8(void **state)
+{
     (void)state;
     qt_options o = secular(0);
     const double T[] = {0.05, 0.1, 0.3, 0.8, 2.0, 7.5};
@@ -28,7 +30,8 @@ static void lambda_delta_matches_eq8(void **state) {
         }
 }
 
-static void lambda_cold_bath_at_zero_gives_full_concentration(void **state) {
+static void lambda_cold_bath_at_zero_gives_full_concentration(void **state)
+{
     (void)state;
     qt_options o = secular(0);
     qt_params p = threelevel_params(QT_MODEL_LAMBDA, 0.7, 0.0);
@@ -40,7 +43,8 @@ static void lambda_cold_bath_at_zero_gives_full_concentration(void **state) {
     qt_result_free(&r);
 }
 
-static void lambda_classical_bath_shows_no_thermophoresis(void **state) {
+static void lambda_classical_bath_shows_no_thermophoresis(void **state)
+{
     (void)state;
     qt_options o = secular(0);
     const double T1[] = {0.2, 0.9, 3.0}, T2[] = {0.05, 0.4, 1.0};
@@ -59,7 +63,8 @@ static void lambda_classical_bath_shows_no_thermophoresis(void **state) {
     }
 }
 
-static void relaxation_rates_are_oscillator_roots(qt_model m) {
+static void relaxation_rates_are_oscillator_roots(qt_model m)
+{
     qt_options o = secular(1);
     const double T1[] = {0.1, 0.8, 2.0, 5.0}, T2[] = {0.6, 0.3, 0.05, 4.0};
     for (int i = 0; i < 4; i++) {
@@ -77,18 +82,21 @@ static void relaxation_rates_are_oscillator_roots(qt_model m) {
     }
 }
 
-static void lambda_relaxation_rates_are_oscillator_roots(void **state) {
+static void lambda_relaxation_rates_are_oscillator_roots(void **state)
+{
     (void)state;
     relaxation_rates_are_oscillator_roots(QT_MODEL_LAMBDA);
 }
 
-static void vee_relaxation_rates_are_oscillator_roots(void **state) {
+static void vee_relaxation_rates_are_oscillator_roots(void **state)
+{
     (void)state;
     relaxation_rates_are_oscillator_roots(QT_MODEL_VEE);
 }
 
 /* Eq. 12 and Delta ~ -dn/(3 nbar^2) as T -> infinity at a fixed gradient. */
-static void lambda_high_temperature_limits(void **state) {
+static void lambda_high_temperature_limits(void **state)
+{
     (void)state;
     qt_options o = secular(0);
     double prev_force = INFINITY, prev_delta = INFINITY;
@@ -111,7 +119,8 @@ static void lambda_high_temperature_limits(void **state) {
     assert_true(prev_delta < 1e-3);
 }
 
-static void vee_delta_matches_formula_and_force_is_minus_lambda(void **state) {
+static void vee_delta_matches_formula_and_force_is_minus_lambda(void **state)
+{
     (void)state;
     qt_options o = secular(0);
     const double T[] = {0.05, 0.3, 0.8, 2.0};
@@ -134,7 +143,8 @@ static void vee_delta_matches_formula_and_force_is_minus_lambda(void **state) {
         }
 }
 
-static void dufour_currents_of_prescribed_populations(void **state) {
+static void dufour_currents_of_prescribed_populations(void **state)
+{
     (void)state;
     qt_params p = threelevel_params(QT_MODEL_LAMBDA, 0.5, 0.5);
     double n = qt_occupation(1.0, 0.5);
@@ -149,7 +159,8 @@ static void dufour_currents_of_prescribed_populations(void **state) {
     }
 }
 
-static void three_level_degenerate_or_frozen_points_report_status(void **state) {
+static void three_level_degenerate_or_frozen_points_report_status(void **state)
+{
     (void)state;
     qt_options o = secular(0);
     qt_result *r;
@@ -167,7 +178,8 @@ static void three_level_degenerate_or_frozen_points_report_status(void **state) 
     qt_result_free(&r);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lambda_delta_matches_eq8),
         cmocka_unit_test(lambda_cold_bath_at_zero_gives_full_concentration),

@@ -143,13 +143,43 @@ static int all_positive(const double *x, size_t n)
     return 1;
 }
 
-/* Marks the support of the unique closed class in w->iwork[0..2N);
- * returns the number of closed classes. */
+/* Does a search from ground state 0 reach all 2N states? Forward follows the
+ * rates (up: g_k -> a, down: a -> g_k), backward follows them reversed. */
+static int reaches_all(int N, const double *up, const double *down, int forward, int *queue,
+                       int *seen)
+{
+    const double *from_ground = forward ? up : down, *from_excited = forward ? down : up;
+    for (int u = 0; u < 2 * N; u++) seen[u] = 0;
+    int head = 0, tail = 0;
+    queue[tail++] = 0;
+    seen[0] = 1;
+    while (head < tail) {
+        int u = queue[head++];
+        for (int v = 0; v < N; v++) {
+            int target = u < N ? N + v : v;
+            double rate =
+                u < N ? from_ground[(size_t)u * N + v] : from_excited[(size_t)v * N + (u - N)];
+            if (rate > 0.0 && !seen[target]) {
+                seen[target] = 1;
+                queue[tail++] = target;
+            }
+        }
+    }
+    return tail == 2 * N;
+}
+
+/* Marks the support of the unique closed class in *in_class; returns the
+ * number of closed classes. Irreducible chains (the common case) are
+ * recognised by all rates being positive or by two searches; otherwise
+ * Tarjan finds the classes. */
 static int closed_class(int N, qt_workspace *w, int **in_class)
 {
     *in_class = w->iwork + 12 * N;
+    int *queue = w->iwork, *seen = w->iwork + 2 * N;
     size_t nn = (size_t)N * N;
-    if (all_positive(w->up, nn) && all_positive(w->down, nn)) {
+    if ((all_positive(w->up, nn) && all_positive(w->down, nn)) ||
+        (reaches_all(N, w->up, w->down, 1, queue, seen) &&
+         reaches_all(N, w->up, w->down, 0, queue, seen))) {
         for (int u = 0; u < 2 * N; u++) (*in_class)[u] = 1;
         return 1;
     }

@@ -8,30 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(
-  build-essential cmake pkg-config clang-format          # toolchain
-  libopenblas-dev liblapacke-dev                          # numerics
-  libcjson-dev libcmocka-dev                              # JSON output, unit tests
-  libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools  # sweep driver
-  libcyaml-dev libyaml-dev                                # sweep configs
-  python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-matplotlib
-  slurm-wlm munge                                         # the Slurm job tests
-)
-
-install_packages() {
-  local missing=()
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  echo "tests/run.sh: installing ${missing[*]}"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
-}
-
-[ "${QT_SKIP_INSTALL:-0}" = 1 ] || install_packages
+[ "${QT_SKIP_INSTALL:-0}" = 1 ] || jobs/install-deps.sh
 
 # MPI tests run as root in CI; more ranks than the 2 cores.
 if [ "$(id -u)" -eq 0 ]; then

@@ -223,10 +223,35 @@ static int parse_point_args(int argc, char **argv, point_request *rq)
 
 /* ---- JSON ----------------------------------------------------------------- */
 
+/* A JSON number that reads back as exactly the same double (cJSON's own
+ * printing stops at 15 digits when they compare equal within its epsilon);
+ * null for NaN and infinities, which JSON cannot hold. */
+static cJSON *exact_number(double x)
+{
+    if (!isfinite(x)) return cJSON_CreateNull();
+    char text[32];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, x);
+        if (strtod(text, NULL) == x) break;
+    }
+    return cJSON_CreateRaw(text);
+}
+
+static void add_number(cJSON *obj, const char *key, double x)
+{
+    cJSON_AddItemToObject(obj, key, exact_number(x));
+}
+
 static void add_array(cJSON *obj, const char *key, const double *x, int n)
 {
     cJSON *a = cJSON_AddArrayToObject(obj, key);
-    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(x[i]));
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, exact_number(x[i]));
+}
+
+/* Integer observables of a failed point are null, like its numbers. */
+static void add_int_or_null(cJSON *obj, const char *key, int x, int ok)
+{
+    cJSON_AddItemToObject(obj, key, ok ? cJSON_CreateNumber(x) : cJSON_CreateNull());
 }
 
 static void add_parameters(cJSON *j, const point_request *rq)
@@ -234,63 +259,63 @@ static void add_parameters(cJSON *j, const point_request *rq)
     const qt_params *p = &rq->p;
     cJSON_AddStringToObject(j, "model", model_names[p->model]);
     if (p->model == QT_MODEL_NSITE) {
-        cJSON_AddNumberToObject(j, "N", p->N);
-        cJSON_AddNumberToObject(j, "g", p->g);
-        cJSON_AddNumberToObject(j, "T_L", p->T_L);
-        cJSON_AddNumberToObject(j, "T_R", p->T_R);
-        cJSON_AddNumberToObject(j, "h", p->h);
+        add_number(j, "N", p->N);
+        add_number(j, "g", p->g);
+        add_number(j, "T_L", p->T_L);
+        add_number(j, "T_R", p->T_R);
+        add_number(j, "h", p->h);
     } else {
         const char *const *names = p->model == QT_MODEL_LAMBDA
                                        ? (const char *const[]){"E1", "E2", "Ee"}
                                        : (const char *const[]){"Eg", "E1", "E2"};
-        for (int i = 0; i < 3; i++) cJSON_AddNumberToObject(j, names[i], p->E[i]);
-        cJSON_AddNumberToObject(j, "T1", p->T1);
-        cJSON_AddNumberToObject(j, "T2", p->T2);
-        cJSON_AddNumberToObject(j, "d", p->d);
+        for (int i = 0; i < 3; i++) add_number(j, names[i], p->E[i]);
+        add_number(j, "T1", p->T1);
+        add_number(j, "T2", p->T2);
+        add_number(j, "d", p->d);
     }
-    cJSON_AddNumberToObject(j, "gamma", p->gamma);
+    add_number(j, "gamma", p->gamma);
     cJSON_AddStringToObject(j, "spectral", spectral_names[p->spectral]);
     cJSON_AddStringToObject(j, "bath", bath_names[p->bath]);
     cJSON_AddStringToObject(j, "solver", solver_names[rq->o.solver]);
-    cJSON_AddNumberToObject(j, "tol", rq->o.tol);
+    add_number(j, "tol", rq->o.tol);
 }
 
 static void add_checks(cJSON *j, const qt_result *r)
 {
-    cJSON_AddNumberToObject(j, "energy", r->energy);
-    cJSON_AddNumberToObject(j, "residual", r->residual);
-    cJSON_AddNumberToObject(j, "trace_error", r->trace_error);
-    cJSON_AddNumberToObject(j, "min_eigenvalue", r->min_eigenvalue);
-    cJSON_AddNumberToObject(j, "n_clusters", r->n_clusters);
-    cJSON_AddNumberToObject(j, "max_cluster", r->max_cluster);
+    add_number(j, "energy", r->energy);
+    add_number(j, "residual", r->residual);
+    add_number(j, "trace_error", r->trace_error);
+    add_number(j, "min_eigenvalue", r->min_eigenvalue);
+    add_number(j, "n_clusters", r->n_clusters);
+    add_number(j, "max_cluster", r->max_cluster);
 }
 
 static void add_nsite(cJSON *j, const point_request *rq, const qt_result *r)
 {
     add_array(j, "site_population", r->population, r->n_pop);
-    cJSON_AddNumberToObject(j, "x_cm", r->x_cm);
-    cJSON_AddNumberToObject(j, "phi", r->phi);
-    cJSON_AddNumberToObject(j, "phase", r->phase);
-    cJSON_AddNumberToObject(j, "phase_threshold", rq->o.phase_threshold);
-    cJSON_AddNumberToObject(j, "peak_site", r->peak_site);
-    cJSON_AddNumberToObject(j, "soret", r->soret);
+    add_number(j, "x_cm", r->x_cm);
+    add_number(j, "phi", r->phi);
+    add_int_or_null(j, "phase", r->phase, r->status == QT_OK);
+    add_number(j, "phase_threshold", rq->o.phase_threshold);
+    add_int_or_null(j, "peak_site", r->peak_site, r->status == QT_OK);
+    add_number(j, "soret", r->soret);
     add_array(j, "heat_current", r->heat_current, r->n_baths);
     add_checks(j, r);
-    if (rq->o.want_gap) cJSON_AddNumberToObject(j, "relaxation_rate", r->relaxation_rate);
+    if (rq->o.want_gap) add_number(j, "relaxation_rate", r->relaxation_rate);
 }
 
 static void add_threelevel(cJSON *j, const point_request *rq, const qt_result *r)
 {
     add_array(j, "populations", r->population, 3);
-    cJSON_AddNumberToObject(j, "delta", r->delta);
-    cJSON_AddNumberToObject(j, "delta_formula", r->delta_formula);
-    cJSON_AddNumberToObject(j, "x_mean", r->x_mean);
-    cJSON_AddNumberToObject(j, "n1", r->n1);
-    cJSON_AddNumberToObject(j, "n2", r->n2);
-    cJSON_AddNumberToObject(j, "m_eff", r->m_eff);
-    cJSON_AddNumberToObject(j, "omega2", r->omega2);
-    cJSON_AddNumberToObject(j, "force", r->force);
-    cJSON_AddNumberToObject(j, "force_highT", r->force_highT);
+    add_number(j, "delta", r->delta);
+    add_number(j, "delta_formula", r->delta_formula);
+    add_number(j, "x_mean", r->x_mean);
+    add_number(j, "n1", r->n1);
+    add_number(j, "n2", r->n2);
+    add_number(j, "m_eff", r->m_eff);
+    add_number(j, "omega2", r->omega2);
+    add_number(j, "force", r->force);
+    add_number(j, "force_highT", r->force_highT);
     add_array(j, "heat_current", r->heat_current, 2);
     add_checks(j, r);
     if (rq->o.want_gap) {

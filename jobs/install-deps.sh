@@ -8,7 +8,7 @@ PACKAGES=(
   libopenblas-dev liblapacke-dev                               # numerics
   libcjson-dev libcmocka-dev                                   # JSON output, unit tests
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools    # MPI sweep, parallel HDF5
-  libcyaml-dev libyaml-dev                                     # sweep configs
+  libyaml-dev libssl-dev                                       # sweep configs, SHA-256
   python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-matplotlib
   slurm-wlm munge                                              # Slurm job tests
 )

@@ -1,0 +1,76 @@
+/* Per-point path of a worker: parameters from the flat index, qt_solve,
+ * pack. No allocation here (style.md rule 2). */
+#include "compute.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "outputs.h"
+
+int sw_compute_init(sw_compute *c, const sw_config *cfg, const sw_grid *g, char *msg, size_t msglen)
+{
+    memset(c, 0, sizeof *c);
+    c->cfg = cfg;
+    c->grid = g;
+    c->count_fd = -1;
+    c->ws = qt_workspace_alloc(cfg->model, g->max_N, cfg->ws_flags);
+    c->res = qt_result_alloc(g->max_N > 3 ? g->max_N : 3);
+    if (!c->ws || !c->res) {
+        snprintf(msg, msglen, "cannot allocate the workspace for N = %d (out of memory)", g->max_N);
+        sw_compute_free(c);
+        return -1;
+    }
+    /* Testing aid: every computed point is appended as "GROUP INDEX\n" to the
+     * file named by QTHERMO_COUNT_FILE (one write per batch, O_APPEND). */
+    const char *cf = getenv("QTHERMO_COUNT_FILE");
+    if (cf && *cf) {
+        c->count_fd = open(cf, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        c->count_cap = (size_t)(SW_BATCH_MAX + 1) * 40;
+        c->count_buf = malloc(c->count_cap);
+        if (c->count_fd < 0 || !c->count_buf) {
+            snprintf(msg, msglen, "QTHERMO_COUNT_FILE %s: %s", cf, strerror(errno));
+            sw_compute_free(c);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void sw_compute_free(sw_compute *c)
+{
+    qt_workspace_free(&c->ws);
+    qt_result_free(&c->res);
+    if (c->count_fd >= 0) close(c->count_fd);
+    c->count_fd = -1;
+    free(c->count_buf);
+    c->count_buf = NULL;
+}
+
+void sw_compute_batch(sw_compute *c, int b, int64_t start, int64_t count, double *packed,
+                      void (*poll)(void *), void *poll_arg)
+{
+    const sw_config *cfg = c->cfg;
+    const sw_block *blk = &c->grid->blk[b];
+    int64_t idx[SW_MAX_AXES];
+    qt_params p;
+    for (int64_t i = 0; i < count; i++) {
+        sw_grid_unravel(cfg, start + i, idx);
+        sw_config_point(cfg, blk->N, idx, &p);
+        qt_solve(&p, &cfg->opt, c->ws, c->res);
+        sw_pack_point(cfg, blk->N, blk->col, c->res, i, count, packed);
+        if (poll && (i + 1) % SW_POLL_EVERY == 0) poll(poll_arg);
+    }
+    if (c->count_fd >= 0) {
+        for (int64_t s = 0; s < count;) { /* lines of one batch, few writes */
+            size_t n = 0;
+            for (; s < count && n + 40 < c->count_cap; s++)
+                n += (size_t)snprintf(c->count_buf + n, c->count_cap - n, "%s %lld\n", blk->group,
+                                      (long long)(start + s));
+            if (write(c->count_fd, c->count_buf, n) != (ssize_t)n) break;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/* The grid: one block per HDF5 group (one per N for nsite, one for the
+ * three-level models), points identified by (block, flat index) with the
+ * flat index running in C order over the block's axes, exactly the order of
+ * the datasets in the file. */
+#ifndef QT_SWEEP_GRID_H
+#define QT_SWEEP_GRID_H
+
+#include <stdint.h>
+
+#include "config.h"
+
+typedef struct {
+    int N;           /* nsite chain length; 0 for three-level models */
+    char group[24];  /* "N10", or "/" for three-level models */
+    int64_t npoints; /* product of the axis lengths */
+    int rec;         /* doubles per packed point (outputs.h) */
+    int col[SW_MAX_OUT];
+    double cost; /* estimated seconds per point (scheduling only) */
+} sw_block;
+
+typedef struct {
+    int n_blocks;
+    sw_block *blk; /* in config order (the file's group order) */
+    int *order;    /* block indices, most expensive first */
+    int64_t total; /* points in all blocks */
+    int max_N;     /* largest N (workspace size) */
+    int max_rec;   /* largest record */
+} sw_grid;
+
+int sw_grid_build(const sw_config *cfg, sw_grid *g, char *msg, size_t msglen);
+void sw_grid_free(sw_grid *g);
+
+/* Axis indices of a flat index. */
+void sw_grid_unravel(const sw_config *cfg, int64_t flat, int64_t *idx);
+
+/* Largest batch (points) worth handing out at once for a block: about
+ * SW_BATCH_SECONDS of work, at most SW_BATCH_MAX points. */
+#define SW_BATCH_SECONDS 0.04
+#define SW_BATCH_MAX     4096
+int64_t sw_batch_cap(const sw_block *b);
+
+/* Decompose the flat range [start, start + count) of an array with `rank`
+ * dims into at most 2 rank - 1 boxes (hyperslabs): box k has offset
+ * off[k * rank ...] and size cnt[k * rank ...]. Returns the number of boxes. */
+int sw_flat_boxes(int rank, const int64_t *dims, int64_t start, int64_t count, int64_t *off,
+                  int64_t *cnt);
+
+/* Bytes of the output file and of the master's memory (estimates). */
+double sw_grid_file_bytes(const sw_config *cfg, const sw_grid *g);
+
+#endif

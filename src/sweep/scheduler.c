@@ -1,0 +1,416 @@
+/* Master/worker protocol (README.md in this folder has the diagram):
+ *
+ *   master -> worker  TAG_ITEM   {WORK, block, start, count} | {FLUSH} | {NONE}
+ *   worker -> master  TAG_RESULT {block, start, count, flags} + packed results
+ *
+ * Every WORK and FLUSH is answered by exactly one TAG_RESULT (a FLUSH by an
+ * empty one); NONE is the last message a worker gets and is not answered.
+ * A worker starts with two items and gets one more per result, so it always
+ * has the next batch at hand. A FLUSH round makes every worker and the
+ * master call H5Fflush (collective) once; it starts only while no worker
+ * has been sent NONE, and every worker gets its FLUSH before any NONE. */
+#include "scheduler.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "outputs.h"
+#include "signals.h"
+
+enum { TAG_ITEM = 11, TAG_RESULT = 12 };
+enum { ITEM_WORK = 1, ITEM_FLUSH = 2, ITEM_NONE = 3 };
+enum { FLAG_STOP = 1 }; /* the worker caught a stop signal */
+
+typedef struct {
+    int64_t type, block, start, count;
+} item_msg;
+
+typedef struct {
+    int64_t block, start, count, flags;
+} result_hdr;
+
+/* Backoff of a waiting rank: first sleep, longest sleep (seconds). */
+#define MASTER_SLEEP_MIN 50e-6
+#define MASTER_SLEEP_MAX 4e-3
+#define WORKER_SLEEP_MIN 5e-6
+#define WORKER_SLEEP_MAX 2e-4
+
+static void nap(double seconds)
+{
+    struct timespec ts = {(time_t)seconds, (long)(1e9 * (seconds - floor(seconds)))};
+    nanosleep(&ts, NULL); /* EINTR (a signal) just ends the nap early */
+}
+
+/* Wait for a request without spinning a core. */
+static void sleepy_wait(MPI_Request *req, MPI_Status *st, double smin, double smax)
+{
+    int flag = 0;
+    double s = smin;
+    for (;;) {
+        MPI_Test(req, &flag, st);
+        if (flag) return;
+        nap(s);
+        s = s * 2 < smax ? s * 2 : smax;
+    }
+}
+
+void sw_sleepy_barrier(MPI_Comm comm)
+{
+    MPI_Request r;
+    MPI_Ibarrier(comm, &r);
+    sleepy_wait(&r, MPI_STATUS_IGNORE, WORKER_SLEEP_MIN, 2e-3);
+}
+
+/* ---- the master's queue of undone points ------------------------------ */
+
+typedef struct {
+    const sw_grid *g;
+    uint8_t **done;
+    int oi;       /* position in g->order */
+    int64_t pos;  /* next flat index to look at in that block */
+    int64_t left; /* undone points not handed out yet */
+    int workers;
+} queue_t;
+
+static int next_batch(queue_t *q, int *b, int64_t *start, int64_t *count)
+{
+    while (q->oi < q->g->n_blocks) {
+        const int bi = q->g->order[q->oi];
+        const sw_block *blk = &q->g->blk[bi];
+        const uint8_t *d = q->done[bi];
+        while (q->pos < blk->npoints && d[q->pos]) q->pos++;
+        if (q->pos == blk->npoints) {
+            q->oi++;
+            q->pos = 0;
+            continue;
+        }
+        /* guided self-scheduling: a share of what is left, capped at about
+         * SW_BATCH_SECONDS of work, so the tail is made of short batches */
+        int64_t cap = sw_batch_cap(blk);
+        int64_t want = (q->left + 2 * q->workers - 1) / (2 * q->workers);
+        int64_t floor_n = cap / 16 > 16 ? cap / 16 : 16; /* tail batches: ~SW_BATCH_SECONDS / 16 */
+        if (floor_n > cap) floor_n = cap;
+        if (want > cap) want = cap;
+        if (want < floor_n) want = floor_n;
+        int64_t n = 0;
+        while (n < want && q->pos + n < blk->npoints && !d[q->pos + n]) n++;
+        *b = bi;
+        *start = q->pos;
+        *count = n;
+        q->pos += n;
+        q->left -= n;
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- progress --------------------------------------------------------- */
+
+static void fmt_duration(double s, char *buf, size_t len)
+{
+    if (!isfinite(s) || s < 0)
+        snprintf(buf, len, "?");
+    else if (s < 120)
+        snprintf(buf, len, "%.0fs", s);
+    else if (s < 7200)
+        snprintf(buf, len, "%.0fm%02.0fs", floor(s / 60), fmod(s, 60));
+    else
+        snprintf(buf, len, "%.0fh%02.0fm", floor(s / 3600), fmod(floor(s / 60), 60));
+}
+
+static void progress_line(const sw_run_stats *st, double t0)
+{
+    double el = sw_now() - t0, rate = el > 0 ? (double)st->computed / el : 0;
+    int64_t have = st->done_before + st->computed;
+    char eta[32];
+    fmt_duration(rate > 0 ? (double)(st->total - have) / rate : NAN, eta, sizeof eta);
+    sw_log(0, "progress: %lld/%lld points (%.1f%%), %.0f points/s, ETA %s, failed %lld",
+           (long long)have, (long long)st->total,
+           st->total ? 100.0 * (double)have / (double)st->total : 100.0, rate, eta,
+           (long long)st->failed);
+}
+
+static void count_failed(sw_run_stats *st, const double *packed, int64_t count)
+{
+    for (int64_t i = 0; i < count; i++) st->failed += packed[i] != 0; /* status column first */
+}
+
+/* ---- K = 1: one rank computes and writes ------------------------------ */
+
+static int run_single(const sw_config *cfg, const sw_grid *g, sw_h5 *h, queue_t *q,
+                      sw_compute *comp, const sw_run_opts *opt, sw_run_stats *st, double *buf,
+                      void *scratch, char *msg, size_t msglen)
+{
+    const double t0 = sw_now();
+    double last_progress = t0, last_flush = t0;
+    int b, rc = 0;
+    int64_t start, count;
+    while (!rc && !(st->stop_signal = sw_signal_caught()) && next_batch(q, &b, &start, &count)) {
+        sw_compute_batch(comp, b, start, count, buf, NULL, NULL);
+        if (sw_h5_write_batch(h, cfg, g, b, start, count, buf, scratch)) {
+            snprintf(msg, msglen, "writing %s points %lld..%lld failed", g->blk[b].group,
+                     (long long)start, (long long)(start + count - 1));
+            st->io_error = 1;
+            rc = -1;
+            break;
+        }
+        st->computed += count;
+        count_failed(st, buf, count);
+        double now = sw_now();
+        if (opt->progress_every > 0 && now - last_progress >= opt->progress_every) {
+            progress_line(st, t0);
+            last_progress = now;
+        }
+        if (now - last_flush >= opt->flush_every) {
+            if (sw_h5_flush(h)) sw_log(0, "warning: H5Fflush failed");
+            st->flushes++;
+            last_flush = now;
+        }
+    }
+    st->seconds = sw_now() - t0;
+    return rc;
+}
+
+/* ---- master ----------------------------------------------------------- */
+
+typedef struct {
+    int outstanding; /* WORK + FLUSH sent, not yet answered */
+    int none_sent;
+    int flush_sent;
+    double last_item_s; /* estimated seconds of work in the last item sent */
+} worker_state;
+
+typedef struct {
+    MPI_Comm comm;
+    queue_t *q;
+    worker_state *w;
+    int nw;
+    int stopping;
+    int flush_round;
+} master_t;
+
+static void send_item(master_t *m, int w)
+{
+    item_msg it = {ITEM_NONE, 0, 0, 0};
+    int b;
+    worker_state *ws = &m->w[w - 1];
+    if (ws->none_sent) return;
+    if (m->flush_round && !ws->flush_sent) {
+        it.type = ITEM_FLUSH;
+        ws->flush_sent = 1;
+    } else if (!m->stopping && next_batch(m->q, &b, &it.start, &it.count)) {
+        it.type = ITEM_WORK;
+        it.block = b;
+        ws->last_item_s = (double)it.count * m->q->g->blk[b].cost;
+    }
+    if (it.type == ITEM_NONE)
+        ws->none_sent = 1;
+    else
+        ws->outstanding++;
+    MPI_Send(&it, (int)sizeof it, MPI_BYTE, w, TAG_ITEM, m->comm); /* small: eager, no wait */
+}
+
+static int run_master(MPI_Comm comm, int size, const sw_config *cfg, const sw_grid *g, sw_h5 *h,
+                      queue_t *q, const sw_run_opts *opt, sw_run_stats *st, worker_state *wst,
+                      char *buf, void *scratch, char *msg, size_t msglen)
+{
+    master_t m = {comm, q, wst, size - 1, 0, 0};
+    const double t0 = sw_now();
+    double last_progress = t0, last_flush = t0, sleep_s = MASTER_SLEEP_MIN;
+    int rc = 0;
+
+    for (int w = 1; w < size; w++) send_item(&m, w), send_item(&m, w);
+    for (;;) {
+        int finished = 1, any_none = 0, flush_ready = m.flush_round;
+        /* Sleep at most a quarter of the shortest batch in flight: a worker
+         * has its next batch queued, so a reply that late costs it nothing,
+         * and long naps keep the master off the workers' cores. */
+        double sleep_max = MASTER_SLEEP_MAX;
+        for (int i = 0; i < m.nw; i++) {
+            finished &= m.w[i].none_sent && !m.w[i].outstanding;
+            any_none |= m.w[i].none_sent;
+            flush_ready &= m.w[i].flush_sent;
+            if (m.w[i].outstanding && 0.25 * m.w[i].last_item_s < sleep_max)
+                sleep_max = 0.25 * m.w[i].last_item_s;
+        }
+        if (sleep_max < MASTER_SLEEP_MIN) sleep_max = MASTER_SLEEP_MIN;
+        if (finished) break;
+        if (flush_ready) { /* every worker is in (or heading to) the flush */
+            sw_sleepy_barrier(comm);
+            if (sw_h5_flush(h)) sw_log(0, "warning: H5Fflush failed");
+            st->flushes++;
+            m.flush_round = 0;
+            for (int i = 0; i < m.nw; i++) m.w[i].flush_sent = 0;
+            last_flush = sw_now();
+        }
+        int sig = sw_signal_caught();
+        if (sig && !m.stopping) {
+            m.stopping = 1;
+            st->stop_signal = sig;
+            sw_log(0, "caught signal %d: finishing the batches in flight, then stopping", sig);
+        }
+        double now = sw_now();
+        if (opt->progress_every > 0 && now - last_progress >= opt->progress_every) {
+            progress_line(st, t0);
+            last_progress = now;
+        }
+        if (!m.flush_round && !any_none && !m.stopping && now - last_flush >= opt->flush_every) {
+            m.flush_round = 1;
+        }
+
+        int flag;
+        MPI_Message mh;
+        MPI_Status status;
+        MPI_Improbe(MPI_ANY_SOURCE, TAG_RESULT, comm, &flag, &mh, &status);
+        if (!flag) {
+            nap(sleep_s < sleep_max ? sleep_s : sleep_max);
+            sleep_s = sleep_s * 2 < MASTER_SLEEP_MAX ? sleep_s * 2 : MASTER_SLEEP_MAX;
+            continue;
+        }
+        sleep_s = MASTER_SLEEP_MIN;
+        int nbytes;
+        MPI_Get_count(&status, MPI_BYTE, &nbytes);
+        MPI_Mrecv(buf, nbytes, MPI_BYTE, &mh, MPI_STATUS_IGNORE);
+        const int w = status.MPI_SOURCE;
+        result_hdr hdr;
+        memcpy(&hdr, buf, sizeof hdr);
+        m.w[w - 1].outstanding--;
+        if ((hdr.flags & FLAG_STOP) && !m.stopping) {
+            m.stopping = 1;
+            st->stop_signal = -1;
+            sw_log(0,
+                   "rank %d caught a stop signal: finishing the batches in flight, then stopping",
+                   w);
+        }
+        send_item(&m, w); /* reply first: the worker's queue stays full */
+        if (hdr.count > 0) {
+            const double *packed = (const double *)(buf + sizeof hdr);
+            if (!st->io_error && sw_h5_write_batch(h, cfg, g, (int)hdr.block, hdr.start, hdr.count,
+                                                   packed, scratch)) {
+                snprintf(msg, msglen, "writing %s points %lld..%lld failed",
+                         g->blk[hdr.block].group, (long long)hdr.start,
+                         (long long)(hdr.start + hdr.count - 1));
+                sw_log(0, "error: %s; stopping", msg);
+                st->io_error = 1;
+                m.stopping = 1;
+                rc = -1;
+            }
+            if (!st->io_error) {
+                st->computed += hdr.count;
+                count_failed(st, packed, hdr.count);
+            }
+        }
+    }
+    st->seconds = sw_now() - t0;
+    return rc;
+}
+
+/* ---- worker ----------------------------------------------------------- */
+
+typedef struct {
+    MPI_Request rreq;
+    int rdone;
+    MPI_Request sreq[2];
+} worker_reqs;
+
+static void worker_poll(void *arg)
+{
+    worker_reqs *r = arg;
+    int f;
+    if (!r->rdone) MPI_Test(&r->rreq, &r->rdone, MPI_STATUS_IGNORE);
+    for (int s = 0; s < 2; s++)
+        if (r->sreq[s] != MPI_REQUEST_NULL) MPI_Test(&r->sreq[s], &f, MPI_STATUS_IGNORE);
+}
+
+static int run_worker(MPI_Comm comm, const sw_grid *g, sw_h5 *h, sw_compute *comp, char **sbuf)
+{
+    item_msg items[2];
+    worker_reqs r = {MPI_REQUEST_NULL, 0, {MPI_REQUEST_NULL, MPI_REQUEST_NULL}};
+    int cur = 0, sb = 0;
+    MPI_Irecv(&items[cur], (int)sizeof(item_msg), MPI_BYTE, 0, TAG_ITEM, comm, &r.rreq);
+    for (;;) {
+        if (!r.rdone) sleepy_wait(&r.rreq, MPI_STATUS_IGNORE, WORKER_SLEEP_MIN, WORKER_SLEEP_MAX);
+        r.rdone = 0;
+        const item_msg it = items[cur];
+        if (it.type == ITEM_NONE) break;
+        cur ^= 1; /* the next item arrives while this one is worked on */
+        MPI_Irecv(&items[cur], (int)sizeof(item_msg), MPI_BYTE, 0, TAG_ITEM, comm, &r.rreq);
+        result_hdr hdr = {it.block, it.start, 0, sw_signal_caught() ? FLAG_STOP : 0};
+        if (it.type == ITEM_FLUSH) {
+            sw_sleepy_barrier(comm);
+            sw_h5_flush(h);
+            MPI_Send(&hdr, (int)sizeof hdr, MPI_BYTE, 0, TAG_RESULT, comm);
+            continue;
+        }
+        if (r.sreq[sb] != MPI_REQUEST_NULL) MPI_Wait(&r.sreq[sb], MPI_STATUS_IGNORE);
+        sw_compute_batch(comp, (int)it.block, it.start, it.count, (double *)(sbuf[sb] + sizeof hdr),
+                         worker_poll, &r);
+        hdr.count = it.count;
+        hdr.flags = sw_signal_caught() ? FLAG_STOP : 0;
+        memcpy(sbuf[sb], &hdr, sizeof hdr);
+        size_t n = sizeof hdr + (size_t)it.count * (size_t)g->blk[it.block].rec * sizeof(double);
+        MPI_Isend(sbuf[sb], (int)n, MPI_BYTE, 0, TAG_RESULT, comm, &r.sreq[sb]);
+        sb ^= 1;
+    }
+    for (int s = 0; s < 2; s++)
+        if (r.sreq[s] != MPI_REQUEST_NULL)
+            sleepy_wait(&r.sreq[s], MPI_STATUS_IGNORE, WORKER_SLEEP_MIN, WORKER_SLEEP_MAX);
+    return 0;
+}
+
+/* Largest result message of the sweep. */
+static size_t max_message(const sw_grid *g)
+{
+    size_t maxmsg = sizeof(result_hdr);
+    for (int b = 0; b < g->n_blocks; b++) {
+        size_t s = sizeof(result_hdr) +
+                   (size_t)sw_batch_cap(&g->blk[b]) * (size_t)g->blk[b].rec * sizeof(double);
+        if (s > maxmsg) maxmsg = s;
+    }
+    return maxmsg;
+}
+
+int sw_run(MPI_Comm comm, const sw_config *cfg, const sw_grid *g, sw_h5 *h, uint8_t **done,
+           sw_compute *comp, const sw_run_opts *opt, sw_run_stats *st, char *msg, size_t msglen)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    memset(st, 0, sizeof *st);
+
+    /* every buffer of the protocol is allocated before it starts, and all
+     * ranks agree, so nobody is left waiting for a rank that failed */
+    const size_t maxmsg = max_message(g);
+    char *b0 = malloc(maxmsg), *b1 = rank > 0 ? malloc(maxmsg) : NULL;
+    void *scratch = rank == 0 ? malloc(sw_h5_scratch_bytes(g, SW_BATCH_MAX)) : NULL;
+    worker_state *wst = rank == 0 ? calloc((size_t)size, sizeof(worker_state)) : NULL;
+    int ok = b0 && (rank == 0 ? scratch && wst : b1 != NULL), all_ok;
+    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm);
+    int rc = -1;
+    if (!all_ok) {
+        snprintf(msg, msglen, "out of memory for the message buffers (%zu bytes)", maxmsg);
+    } else if (rank != 0) {
+        char *sbuf[2] = {b0, b1};
+        rc = run_worker(comm, g, h, comp, sbuf);
+    } else {
+        queue_t q = {g, done, 0, 0, 0, size > 1 ? size - 1 : 1};
+        st->total = g->total;
+        for (int b = 0; b < g->n_blocks; b++)
+            for (int64_t i = 0; i < g->blk[b].npoints; i++) st->done_before += done[b][i] != 0;
+        q.left = st->total - st->done_before;
+        if (size == 1)
+            rc = run_single(cfg, g, h, &q, comp, opt, st, (double *)b0, scratch, msg, msglen);
+        else
+            rc = run_master(comm, size, cfg, g, h, &q, opt, st, wst, b0, scratch, msg, msglen);
+    }
+    free(b0);
+    free(b1);
+    free(scratch);
+    free(wst);
+    return rc;
+}

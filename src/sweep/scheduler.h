@@ -1,0 +1,47 @@
+/* Dynamic master/worker scheduling of the grid points.
+ *
+ * Rank 0 (the master) hands out batches of contiguous undone points, most
+ * expensive group first, and writes every result it receives to the file;
+ * ranks 1..K-1 compute. Each worker holds two batches (one computing, one
+ * queued), so the master's reply latency is hidden. The master never blocks
+ * in MPI while it waits: it polls with MPI_Improbe and sleeps with an
+ * exponential backoff (Open MPI's blocking calls busy-poll and would take a
+ * core from the workers). With K = 1 rank 0 computes and writes alone. */
+#ifndef QT_SWEEP_SCHEDULER_H
+#define QT_SWEEP_SCHEDULER_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "compute.h"
+#include "config.h"
+#include "grid.h"
+#include "h5file.h"
+
+typedef struct {
+    double progress_every; /* seconds between progress lines; <= 0: none */
+    double flush_every;    /* seconds between collective H5Fflush calls */
+} sw_run_opts;
+
+typedef struct {
+    int64_t total;       /* points in the grid */
+    int64_t done_before; /* points already done when the run started */
+    int64_t computed;    /* points computed and written by this run */
+    int64_t failed;      /* of those, with status != 0 */
+    int stop_signal;     /* signal that stopped the run, -1: a worker's signal, 0: none */
+    int io_error;        /* the master could not write a batch */
+    double seconds;      /* wall time of the compute phase */
+    int flushes;         /* collective H5Fflush calls during the run */
+} sw_run_stats;
+
+/* Collective over comm. done[b] is block b's done mask on rank 0 (read from
+ * the file; NULL on other ranks); comp is this rank's compute context (NULL
+ * on the master when K > 1). Fills st on rank 0. Returns 0 or -1 (msg). */
+int sw_run(MPI_Comm comm, const sw_config *cfg, const sw_grid *g, sw_h5 *h, uint8_t **done,
+           sw_compute *comp, const sw_run_opts *opt, sw_run_stats *st, char *msg, size_t msglen);
+
+/* Barrier that sleeps instead of spinning (MPI_Ibarrier + MPI_Test +
+ * nanosleep): used before every collective a rank may wait long in. */
+void sw_sleepy_barrier(MPI_Comm comm);
+
+#endif

@@ -29,7 +29,7 @@ static double now(void)
 static void grid_point(qt_params *p, long i)
 {
     if (p->model == QT_MODEL_NSITE) {
-        p->g = 0.1 + 0.012 * (i % 100);
+        p->g = 0.1005 + 0.012 * (i % 100); /* avoids g = 1: a level at 0 for N = 200 */
         p->T_L = 0.8;
         p->T_R = 0.1 + 0.007 * ((i / 100) % 100);
     } else {

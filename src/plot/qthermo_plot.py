@@ -22,6 +22,7 @@ python3-matplotlib). Uses the non-interactive Agg backend: no display needed.
 import argparse
 import os
 import re
+import signal
 import sys
 
 VERSION = "@PROJECT_VERSION@"
@@ -670,6 +671,7 @@ def build_parser():
 
 
 def main(argv=None):
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `qthermo-plot info f.h5 | head` ends quietly
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:

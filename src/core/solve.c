@@ -117,8 +117,8 @@ int qt_solve(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result
         return fail(r, QT_EINVAL);
     }
     if (p->model != w->model || (p->model == QT_MODEL_NSITE && p->N > w->max_N)) {
-        r->n_pop = r->n_baths = 0;
-        return fail(r, QT_ETOOLARGE);
+        r->n_pop = r->n_baths = 0; /* a workspace planned for another model or a smaller N */
+        return fail(r, p->model != w->model ? QT_EINVAL : QT_ETOOLARGE);
     }
     qt_result_clear(r);
     int st = QT_OK, general = 1;

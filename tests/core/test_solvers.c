@@ -132,6 +132,26 @@ static void statuses_agree_between_solvers(void **state)
     release(&a);
 }
 
+static void workspace_limits_are_reported(void **state)
+{
+    (void)state;
+    qt_options o;
+    qt_options_default(&o);
+    qt_workspace *w = qt_workspace_alloc(QT_MODEL_NSITE, 5, 0);
+    qt_result *r = qt_result_alloc(6);
+    qt_params p = nsite_params(6, 0.3, 0.5, 0.2);
+    assert_int_equal(qt_solve(&p, &o, w, r), QT_ETOOLARGE);
+    p = threelevel_params(QT_MODEL_LAMBDA, 0.5, 0.2);
+    assert_int_equal(qt_solve(&p, &o, w, r), QT_EINVAL);
+    p = nsite_params(5, 0.3, 0.5, 0.2); /* and the workspace still works */
+    assert_int_equal(qt_solve(&p, &o, w, r), QT_OK);
+    assert_true(qt_workspace_estimate(QT_MODEL_NSITE, 5, 0) == qt_workspace_bytes(w));
+    qt_workspace_free(&w);
+    qt_result_free(&r);
+    assert_null(w);
+    qt_workspace_free(&w); /* NULL is accepted */
+}
+
 /* At low temperature dense LU loses the tiny populations, GTH keeps them. */
 static void low_temperature_dense_agrees_in_absolute_terms(void **state)
 {
@@ -149,6 +169,7 @@ int main(void)
         cmocka_unit_test(coupled_sector_matches_pauli),
         cmocka_unit_test(statuses_agree_between_solvers),
         cmocka_unit_test(low_temperature_dense_agrees_in_absolute_terms),
+        cmocka_unit_test(workspace_limits_are_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,6 +63,15 @@ def run_sweep(ranks, cfg, out, *extra, env=None, timeout=300):
     return p.returncode, p.stderr
 
 
+def reference_run(d, cfg, ranks):
+    """An uninterrupted sweep of cfg into d/ref.h5, checked to exit 0; its path."""
+    ref = f"{d}/ref.h5"
+    remove(ref)
+    rc, err = run_sweep(ranks, cfg, ref)
+    check(rc == 0, f"reference run: exit 0 ({err[-300:]})")
+    return ref
+
+
 def start_sweep(ranks, cfg, out, *extra, env=None):
     return subprocess.Popen(sweep_cmd(ranks, cfg, out, *extra), env=env or ENV,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -13,14 +13,11 @@ import h5py
 import numpy as np
 
 from common import (ENV, check, compare_files, config, counted, finish, rank_pids, read_all,
-                    remove, run_sweep, same_array, start_sweep, wait_lines, workdir)
+                    reference_run, remove, run_sweep, same_array, start_sweep, wait_lines, workdir)
 
 d = workdir("kill")
 cfg = config("kill_nsite.yaml")
-ref = f"{d}/ref.h5"
-remove(ref)
-rc, err = run_sweep(3, cfg, ref)
-check(rc == 0, f"reference run: exit 0 ({err[-300:]})")
+ref = reference_run(d, cfg, 3)
 R = read_all(ref)
 rng = random.Random(int(os.environ.get("QTHERMO_TEST_SEED", time.time())))
 

@@ -8,8 +8,8 @@ import signal
 import h5py
 import numpy as np
 
-from common import (ENV, check, compare_files, config, counted, finish, rank_pids, remove,
-                    run_sweep, start_sweep, wait_lines, workdir)
+from common import (ENV, check, compare_files, config, counted, finish, rank_pids, reference_run,
+                    remove, run_sweep, start_sweep, wait_lines, workdir)
 
 
 
@@ -21,10 +21,7 @@ def mpi_rank(pid):
 
 d = workdir("signal")
 cfg = config("kill_nsite.yaml")
-ref = f"{d}/ref.h5"
-remove(ref)
-rc, err = run_sweep(2, cfg, ref)
-check(rc == 0, f"reference run: exit 0 ({err[-300:]})")
+ref = reference_run(d, cfg, 2)
 
 # (label, ranks, signal, whom): "ranks" = every rank (what Slurm does to the
 # tasks of a step), "master" = rank 0 only, "worker" = one worker only,

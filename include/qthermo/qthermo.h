@@ -22,6 +22,17 @@ typedef enum { QT_SPECTRAL_FLAT = 0, QT_SPECTRAL_OHMIC = 1 } qt_spectral;
 /* classical: emission rate J n instead of J (1 + n) (no spontaneous emission) */
 typedef enum { QT_BATH_QUANTUM = 0, QT_BATH_CLASSICAL = 1 } qt_bath;
 typedef enum { QT_SOLVER_SECULAR = 0, QT_SOLVER_DENSE = 1 } qt_solver;
+/* Master equation (docs/physics.md section 6): global = the paper's secular
+ * equation; local = jumps on the sites; redfield = Bloch-Redfield without the
+ * secular approximation (depends on gamma). */
+typedef enum {
+    QT_ME_GLOBAL = 0,
+    QT_ME_LOCAL = 1,
+    QT_ME_REDFIELD = 2,
+    QT_N_MASTER_EQUATIONS = 3
+} qt_master_equation;
+/* nsite temperature profile between T_L and T_R (ignored when T_sites is set) */
+typedef enum { QT_PROFILE_LINEAR = 0, QT_PROFILE_EXPONENTIAL = 1 } qt_profile;
 
 /* Status codes: stored as int8 in result files, 0 = ok. A grid point that
  * cannot be solved gets one of these and no numbers (NaN observables). */
@@ -58,6 +69,14 @@ typedef struct {
     double gamma;    /* Gamma (flat) or eta (ohmic), shared by all baths (> 0) */
     qt_spectral spectral;
     qt_bath bath;
+    qt_master_equation master_equation;
+    /* nsite, site-resolved chain. Arrays are the caller's; NULL = uniform. */
+    qt_profile T_profile;
+    const double *T_sites; /* [N] site temperatures, instead of T_L / T_R */
+    const double *h_sites; /* [N] site energies, instead of h */
+    const double *g_sites; /* [N-1] hoppings, instead of g */
+    double disorder_W;     /* site energies h_k + W u_k, u_k uniform in [-1/2, 1/2] */
+    long long seed;        /* of the disorder realisation */
 } qt_params;
 
 /* Paper defaults: h = 1, gamma = 1, flat, quantum; lambda E = (0, 0, 1),
@@ -90,7 +109,9 @@ enum {
     QT_PATH_PAULI_BIPARTITE = 1, /* nsite: excited states eliminated, GTH on N x N */
     QT_PATH_PAULI = 2,           /* Pauli rate equation on the eigenstates, GTH */
     QT_PATH_COUPLED = 3,         /* zero-frequency sector as a complex linear system */
-    QT_PATH_DENSE = 4            /* full d^2 x d^2 Liouvillian */
+    QT_PATH_DENSE = 4,           /* full d^2 x d^2 Liouvillian */
+    QT_PATH_SECTOR_LOCAL = 5,    /* nsite local: ground populations + excited block */
+    QT_PATH_SECTOR_REDFIELD = 6  /* nsite redfield: ground populations + excited block */
 };
 const char *qt_path_name(int path);
 
@@ -123,6 +144,10 @@ typedef struct {
     double oscillator_roots[2];  /* -roots of m* l^2 + Gamma l + m* Omega^2 = 0, ascending */
     /* spectrum information */
     int n_clusters, max_cluster; /* degenerate clusters of H_S at tolerance tol */
+    /* validity of the secular approximation: largest decay rate of an
+     * eigenstate / smallest spacing of distinct Bohr frequencies of a bath */
+    double secular_ratio;
+    int capacity; /* entries of population and heat_current (qt_result_alloc) */
 } qt_result;
 
 qt_result *qt_result_alloc(int max_sites);

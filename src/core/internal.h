@@ -22,6 +22,23 @@ double qt_rate(const qt_bath_params *b, double w);
 /* gamma_k(0): eta T for ohmic; +inf for flat (the caller reports it). */
 double qt_rate_zero(const qt_bath_params *b);
 
+/* ---- the chain as the master-equation solvers see it -------------------- */
+
+/* Everything a solver of the N-site chain needs, whatever the master
+ * equation: site-resolved energies and hoppings, site temperatures, and the
+ * excited block's eigen-decomposition (ascending eigenvalues). */
+typedef struct {
+    int N;
+    const double *h;   /* [N] site energies */
+    const double *g;   /* [N-1] hoppings between sites k and k+1 */
+    const double *T;   /* [N] site temperatures */
+    const double *eps; /* [N] excited eigenvalues, ascending */
+    const double *psi; /* [N*N] column-major, psi[k + a*N] = <e_k|phi_a> */
+    double gamma;
+    qt_spectral spectral;
+    qt_bath bath;
+} qt_chain;
+
 /* ---- eigenbasis representation (spectrum.c) ---------------------------- */
 
 /* A model in the eigenbasis of H_S: d states, K baths. */

@@ -72,12 +72,22 @@ typedef struct {
     qt_master_equation master_equation;
     /* nsite, site-resolved chain. Arrays are the caller's; NULL = uniform. */
     qt_profile T_profile;
-    const double *T_sites; /* [N] site temperatures, instead of T_L / T_R */
-    const double *h_sites; /* [N] site energies, instead of h */
-    const double *g_sites; /* [N-1] hoppings, instead of g */
-    double disorder_W;     /* site energies h_k + W u_k, u_k uniform in [-1/2, 1/2] */
-    long long seed;        /* of the disorder realisation */
+    const double *T_sites;                     /* [N] site temperatures, instead of T_L / T_R */
+    const double *h_sites;                     /* [N] site energies, instead of h */
+    const double *g_sites;                     /* [N-1] hoppings, instead of g */
+    int T_sites_len, h_sites_len, g_sites_len; /* entries (qt_param_set_list) */
+    double disorder_W; /* site energies h_k + W u_k, u_k uniform in [-1/2, 1/2] */
+    long long seed;    /* of the disorder realisation */
 } qt_params;
+
+/* Models and master equations, by name (the tables behind "model" and
+ * "master_equation"). */
+int qt_model_count(void);
+const char *qt_model_name(qt_model m);
+int qt_master_equation_count(void);
+const char *qt_master_equation_name(qt_master_equation me);
+/* Names of the population and bath dimensions ("site" / "level", "bath"). */
+const char *qt_model_population_dim(qt_model m);
 
 /* Paper defaults: h = 1, gamma = 1, flat, quantum; lambda E = (0, 0, 1),
  * vee E = (0, 1, 1); d = 1; temperatures 0 (the caller sets them). */
@@ -102,6 +112,76 @@ typedef struct {
 #define QT_DEFAULT_TOL             1e-9
 #define QT_DEFAULT_PHASE_THRESHOLD 1e-12
 void qt_options_default(qt_options *o);
+/* QT_OK, or QT_EINVAL with one line in msg naming the option and value. */
+int qt_options_check(const qt_options *o, char *msg, size_t msglen);
+
+/* ---- the parameter table ------------------------------------------------
+ * One row per parameter: the single authority for its name (the config key,
+ * the JSON key, the HDF5 attribute or axis name and the option --NAME), the
+ * models it applies to, its type, default, constraint, unit and description.
+ * The command line, the sweep config, the JSON and HDF5 writers, the help
+ * texts and the plots all read it. */
+typedef enum {
+    QT_PT_REAL = 0, /* double */
+    QT_PT_INT = 1,  /* integer (int or long long storage) */
+    QT_PT_ENUM = 2, /* one of choices[] */
+    QT_PT_LIST = 3, /* comma-separated numbers on the command line, a YAML list */
+    QT_PT_FLAG = 4  /* on/off (command line: --NAME without a value) */
+} qt_param_type;
+
+typedef enum {
+    QT_C_FINITE = 0,   /* any finite number */
+    QT_C_POSITIVE = 1, /* finite and > 0 */
+    QT_C_NONNEG = 2,   /* finite and >= 0 */
+    QT_C_SITES = 3,    /* integer in [2, QT_MAX_SITES] */
+    QT_C_COUNT = 4     /* integer in [1, 2^31 - 1] */
+} qt_constraint;
+
+/* Where a parameter may appear (qt_param_info.flags). */
+enum {
+    QT_PF_AXIS = 1,     /* may be a sweep axis */
+    QT_PF_OPTION = 2,   /* a solver option (qt_options), not physics */
+    QT_PF_REQUIRED = 4, /* qthermo point needs it (unless replaced, see replaced_by) */
+    QT_PF_DERIVED = 8,  /* axis only: sets other parameters (T_mean, T_diff) */
+    QT_PF_POINT = 16,   /* command line only (not a config key) */
+    QT_PF_SWEEP = 32    /* config only */
+};
+
+typedef struct {
+    const char *name;  /* the one spelling */
+    const char *alias; /* an older option spelling still accepted, or NULL */
+    unsigned models;   /* bit (1 << qt_model) for each model it applies to */
+    qt_param_type type;
+    qt_constraint constraint;   /* of the value, or of every entry of a list */
+    double def;                 /* default (enum: index into choices) */
+    const char *unit;           /* "h", "h/k_B", "1", ... ("" for names and flags) */
+    const char *long_name;      /* for plots and CF files */
+    const char *description;    /* one line, for --help and man pages */
+    const char *const *choices; /* QT_PT_ENUM: NULL-terminated names */
+    unsigned flags;             /* QT_PF_* */
+    const char *replaced_by;    /* REQUIRED unless this other parameter is given */
+} qt_param_info;
+
+/* Rows of the table, in help order. */
+int qt_param_count(void);
+const qt_param_info *qt_param_at(int i);
+/* The row of `name` (or its alias) for `model`; NULL if none. */
+const qt_param_info *qt_param_find(const char *name, qt_model model);
+/* The row of `name` for any model (for messages): NULL if unknown. */
+const qt_param_info *qt_param_lookup(const char *name);
+/* QT_OK, or QT_EINVAL with "NAME = VALUE: reason" in msg. */
+int qt_param_check_value(const qt_param_info *pi, double value, char *msg, size_t len);
+/* Set / get a scalar (enum: index; flag: 0/1) in p or o. QT_EINVAL for a
+ * list, an unknown name or a value the constraint refuses. */
+int qt_param_set(qt_params *p, qt_options *o, const qt_param_info *pi, double value);
+double qt_param_get(const qt_params *p, const qt_options *o, const qt_param_info *pi);
+/* Lists: the caller keeps the array alive while p is used. */
+int qt_param_set_list(qt_params *p, const qt_param_info *pi, const double *values, int n);
+const double *qt_param_get_list(const qt_params *p, const qt_param_info *pi, int *n);
+/* Index of `text` among pi->choices, or -1. */
+int qt_param_choice(const qt_param_info *pi, const char *text);
+/* Entries a list must have for p (N, N - 1, 3), or 0 if any length works. */
+int qt_param_list_length(const qt_param_info *pi, const qt_params *p);
 
 /* Which algorithm produced a result. */
 enum {

@@ -111,6 +111,8 @@ struct qt_workspace {
     double *P;             /* [2N] eigenstate populations (ground, then excited) */
     double *gth_work;      /* [N * (QT_GTH_BLOCK + 1)] */
     double *T;             /* [N] site temperatures */
+    double *h_site;        /* [N] site energies of the point */
+    double *g_site;        /* [N] hoppings of the point (N - 1 used) */
     int *iwork;            /* [16 N + 64]: classes, index lists, LAPACK */
     double *dwork;         /* LAPACK real work */
     int lwork, liwork;
@@ -165,7 +167,11 @@ int qt_nsite_spectrum(const qt_params *p, qt_workspace *w);
 /* Fill w->T with the linear temperature profile. */
 void qt_nsite_temperatures(const qt_params *p, double *T);
 
-/* Build the general eigensystem (E, V, X', clusters) for any model. */
+/* The eigensystem (E, V, X', baths) of each model, after its prepare step. */
+int qt_build_nsite_eigensys(const qt_params *p, qt_workspace *w);
+int qt_build_threelevel_eigensys(const qt_params *p, qt_workspace *w);
+/* Build the general eigensystem (E, V, X', clusters) for any model:
+ * prepare, build, cluster. */
 int qt_build_eigensys(const qt_params *p, const qt_options *o, qt_workspace *w);
 /* Zero-frequency sector solve on the eigensystem: Pauli if populations
  * decouple, else the coupled complex system. Leaves rho in w->rho_re/im. */
@@ -192,5 +198,54 @@ void qt_threelevel_closed_forms(const qt_params *p, qt_result *r);
 int qt_threelevel_build(const qt_params *p, qt_workspace *w);
 
 void qt_result_clear(qt_result *r);
+
+/* ---- model and master-equation types (models.c) --------------------------
+ * A model type knows its dimension and baths, how to prepare a point (its
+ * spectrum and bath temperatures in the workspace), how to build the general
+ * eigenbasis representation, its optional structured fast path, and its
+ * observables and closed forms. A master-equation type knows how to solve a
+ * point of any model. qt_solve dispatches through both tables. */
+typedef struct qt_model_type {
+    const char *name;
+    qt_model id;
+    const char *population_dim; /* "site" or "level" */
+    int (*dimension)(const qt_params *p);
+    int (*n_baths)(const qt_params *p);
+    int (*n_populations)(const qt_params *p);
+    /* checks beyond the parameter table's per-value constraints */
+    int (*check)(const qt_params *p, char *msg, size_t len);
+    /* spectrum and bath temperatures into the workspace */
+    int (*prepare)(const qt_params *p, qt_workspace *w);
+    /* E, V, X, baths and clusters of the general path (after prepare) */
+    int (*build_eigensys)(const qt_params *p, qt_workspace *w);
+    /* structured secular path, or NULL; sets *need_general when it cannot */
+    int (*fast_global)(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r,
+                       int *need_general);
+    /* the chain description for the other master equations, or NULL */
+    void (*chain)(const qt_params *p, const qt_workspace *w, qt_chain *c);
+    void (*observables)(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r);
+} qt_model_type;
+
+typedef struct qt_me_type {
+    const char *name;
+    qt_master_equation id;
+    int (*solve)(const qt_model_type *m, const qt_params *p, const qt_options *o, qt_workspace *w,
+                 qt_result *r);
+} qt_me_type;
+
+extern const qt_model_type qt_nsite_type, qt_lambda_type, qt_vee_type;
+extern const qt_me_type qt_global_me;
+extern const char *const qt_model_names[];
+extern const char *const qt_me_names[];
+/* NULL for an id outside the tables */
+const qt_model_type *qt_model_type_of(qt_model m);
+const qt_me_type *qt_me_type_of(qt_master_equation me);
+
+/* Defaults of the parameter table's rows (paramtab.c). */
+void qt_param_defaults(qt_params *p, qt_options *o);
+
+/* The general eigenbasis path shared by the master equations (solve.c). */
+int qt_solve_general(const qt_model_type *m, const qt_params *p, const qt_options *o,
+                     qt_workspace *w, qt_result *r);
 
 #endif

@@ -9,13 +9,51 @@
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
 
 void qt_nsite_temperatures(const qt_params *p, double *T)
 {
-    for (int k = 0; k < p->N; k++) T[k] = p->T_L + (p->T_R - p->T_L) * k / (p->N - 1);
+    int N = p->N;
+    if (p->T_sites) {
+        memcpy(T, p->T_sites, sizeof(double) * N);
+    } else if (p->T_profile == QT_PROFILE_EXPONENTIAL) {
+        double ratio = p->T_R / p->T_L; /* geometric: T_k = T_L (T_R/T_L)^((k-1)/(N-1)) */
+        for (int k = 0; k < N; k++) T[k] = p->T_L * pow(ratio, (double)k / (N - 1));
+        T[N - 1] = p->T_R;
+    } else {
+        for (int k = 0; k < N; k++) T[k] = p->T_L + (p->T_R - p->T_L) * k / (N - 1);
+    }
+}
+
+static int uniform_chain(const qt_params *p)
+{
+    return !p->h_sites && !p->g_sites && p->disorder_W == 0.0;
+}
+
+/* A uniform deviate in [-1/2, 1/2) from (seed, site) alone (splitmix64), so a
+ * disorder realisation is the same on every rank and in every order. */
+static double disorder_deviate(long long seed, int k)
+{
+    unsigned long long z = (unsigned long long)seed * 0x9E3779B97F4A7C15ull + (unsigned)k + 1u;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return (double)(z >> 11) * 0x1.0p-53 - 0.5;
+}
+
+/* Site energies and hoppings of this point into w->h_site, w->g_site. */
+static void site_energies(const qt_params *p, qt_workspace *w)
+{
+    int N = p->N;
+    for (int k = 0; k < N; k++) {
+        double h = p->h_sites ? p->h_sites[k] : p->h;
+        w->h_site[k] =
+            h + (p->disorder_W != 0.0 ? p->disorder_W * disorder_deviate(p->seed, k) : 0.0);
+    }
+    for (int k = 0; k + 1 < N; k++) w->g_site[k] = p->g_sites ? p->g_sites[k] : p->g;
 }
 
 /* The excited block is h 1 + g T with T = tridiag(1, 0, 1): its eigenvectors
@@ -36,8 +74,28 @@ static int ensure_chain_plan(qt_workspace *w, int N)
     return QT_OK;
 }
 
+/* A non-uniform chain: one tridiagonal eigen-solve per point (MRRR, LAPACK
+ * dstemr: O(N^2) for all eigenvectors), ascending eigenvalues. */
+static int nonuniform_spectrum(int N, qt_workspace *w)
+{
+    memcpy(w->E_exc, w->h_site, sizeof(double) * N);
+    for (int k = 0; k + 1 < N; k++) w->tri_e[k] = w->g_site[k];
+    w->tri_e[N - 1] = 0.0;
+    lapack_int m = 0, tryrac = 1;
+    lapack_int *isuppz = w->iwork + 10 * (size_t)N;
+    lapack_int info = LAPACKE_dstemr_work(LAPACK_COL_MAJOR, 'V', 'A', N, w->E_exc, w->tri_e, 0.0,
+                                          0.0, 0, 0, &m, w->tri_d, w->psi_buf, N, N, isuppz,
+                                          &tryrac, w->dwork, w->lwork, w->iwork, 10 * N);
+    if (info || m != N) return QT_ELAPACK;
+    memcpy(w->E_exc, w->tri_d, sizeof(double) * N);
+    w->psi = w->psi_buf;
+    return QT_OK;
+}
+
 int qt_nsite_spectrum(const qt_params *p, qt_workspace *w)
 {
+    site_energies(p, w);
+    if (!uniform_chain(p)) return nonuniform_spectrum(p->N, w);
     int N = p->N, st = ensure_chain_plan(w, N);
     if (st) return st;
     const double *lam = w->chain_val;
@@ -300,11 +358,8 @@ static double relaxation_rate(int N, qt_workspace *w)
 int qt_nsite_secular(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r,
                      int *need_general)
 {
-    int N = p->N, divergent;
+    int N = p->N, divergent, st;
     *need_general = 0;
-    qt_nsite_temperatures(p, w->T);
-    int st = qt_nsite_spectrum(p, w);
-    if (st) return st;
     count_clusters(p, o, w, r);
     if (!structured_path_ok(p, o, w, &divergent)) {
         if (divergent) return QT_EDIVERGENT;
@@ -322,3 +377,66 @@ int qt_nsite_secular(const qt_params *p, const qt_options *o, qt_workspace *w, q
     r->path = QT_PATH_PAULI_BIPARTITE;
     return QT_OK;
 }
+
+/* ---- the model type ----------------------------------------------------- */
+
+static int nsite_dimension(const qt_params *p)
+{
+    return 2 * p->N;
+}
+
+static int nsite_sites(const qt_params *p)
+{
+    return p->N;
+}
+
+static int nsite_check(const qt_params *p, char *msg, size_t len)
+{
+    if (!p->T_sites && p->T_profile == QT_PROFILE_EXPONENTIAL && !(p->T_L > 0.0 && p->T_R > 0.0)) {
+        if (msg && len)
+            snprintf(msg, len, "T_profile = exponential: needs T_L > 0 and T_R > 0 (got %g, %g)",
+                     p->T_L, p->T_R);
+        return QT_EINVAL;
+    }
+    return QT_OK;
+}
+
+static int nsite_prepare(const qt_params *p, qt_workspace *w)
+{
+    qt_nsite_temperatures(p, w->T);
+    return qt_nsite_spectrum(p, w);
+}
+
+static void nsite_chain(const qt_params *p, const qt_workspace *w, qt_chain *c)
+{
+    c->N = p->N;
+    c->h = w->h_site;
+    c->g = w->g_site;
+    c->T = w->T;
+    c->eps = w->E_exc;
+    c->psi = w->psi;
+    c->gamma = p->gamma;
+    c->spectral = p->spectral;
+    c->bath = p->bath;
+}
+
+static void nsite_observables(const qt_params *p, const qt_options *o, qt_workspace *w,
+                              qt_result *r)
+{
+    qt_site_observables(p, o, w->T, r);
+}
+
+const qt_model_type qt_nsite_type = {
+    .name = "nsite",
+    .id = QT_MODEL_NSITE,
+    .population_dim = "site",
+    .dimension = nsite_dimension,
+    .n_baths = nsite_sites,
+    .n_populations = nsite_sites,
+    .check = nsite_check,
+    .prepare = nsite_prepare,
+    .build_eigensys = qt_build_nsite_eigensys,
+    .fast_global = qt_nsite_secular,
+    .chain = nsite_chain,
+    .observables = nsite_observables,
+};

@@ -103,7 +103,9 @@ void qt_site_observables(const qt_params *p, const qt_options *o, const double *
         x += r->population[k] * (k - half) / half; /* k 0-based: (k+1) - (N+1)/2 */
         if (r->population[k] > r->population[peak]) peak = k;
     }
-    double sign = (p->T_L > p->T_R) - (p->T_L < p->T_R);
+    /* the hot and cold ends: T_L and T_R, or the ends of explicit T_sites */
+    double TL = p->T_sites ? T[0] : p->T_L, TR = p->T_sites ? T[N - 1] : p->T_R;
+    double sign = (TL > TR) - (TL < TR);
     r->x_cm = x;
     r->phi = sign * x;
     r->phase = r->phi > o->phase_threshold ? 1 : r->phi < -o->phase_threshold ? -1 : 0;

@@ -1,4 +1,6 @@
-/* Parameter defaults and validation. */
+/* Parameter defaults and validation, both read from the parameter table
+ * (paramtab.c): a value is valid here exactly when the table's constraint
+ * accepts it, whichever entry point (command line, config, library) set it. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,72 +11,95 @@ void qt_params_default(qt_params *p, qt_model model)
 {
     memset(p, 0, sizeof *p);
     p->model = model;
-    p->N = 10;
-    p->h = 1.0;
-    p->gamma = 1.0;
-    p->d = 1.0;
-    p->spectral = QT_SPECTRAL_FLAT;
-    p->bath = QT_BATH_QUANTUM;
-    if (model == QT_MODEL_LAMBDA) {
-        p->E[0] = 0.0, p->E[1] = 0.0, p->E[2] = 1.0;
-    } else if (model == QT_MODEL_VEE) {
-        p->E[0] = 0.0, p->E[1] = 1.0, p->E[2] = 1.0;
+    /* the chain's and the three-level models' defaults both hold, so that a
+     * params struct switched to another model stays valid */
+    qt_params tmp = *p;
+    for (int m = 0; m < qt_model_count(); m++) {
+        tmp.model = (qt_model)m;
+        qt_param_defaults(&tmp, NULL);
     }
+    tmp.model = model;
+    qt_param_defaults(&tmp, NULL);
+    *p = tmp;
 }
 
 void qt_options_default(qt_options *o)
 {
     memset(o, 0, sizeof *o);
-    o->solver = QT_SOLVER_SECULAR;
-    o->tol = QT_DEFAULT_TOL;
-    o->phase_threshold = QT_DEFAULT_PHASE_THRESHOLD;
+    for (int i = 0; i < qt_param_count(); i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        if (pi->flags & QT_PF_OPTION) qt_param_set(NULL, o, pi, pi->def);
+    }
 }
 
 int qt_dimension(const qt_params *p)
 {
-    return p->model == QT_MODEL_NSITE ? 2 * p->N : 3;
+    const qt_model_type *m = qt_model_type_of(p->model);
+    return m ? m->dimension(p) : 0;
 }
 
 int qt_n_baths(const qt_params *p)
 {
-    return p->model == QT_MODEL_NSITE ? p->N : 2;
+    const qt_model_type *m = qt_model_type_of(p->model);
+    return m ? m->n_baths(p) : 0;
 }
 
-static int bad(char *msg, size_t len, const char *name, double value, const char *why)
+static int check_list(const qt_params *p, const qt_param_info *pi, char *msg, size_t len)
 {
-    if (msg && len) snprintf(msg, len, "invalid %s = %g: %s", name, value, why);
-    return QT_EINVAL;
+    int n;
+    const double *v = qt_param_get_list(p, pi, &n);
+    if (!v) return QT_OK;
+    int want = qt_param_list_length(pi, p);
+    if (want && n != want) {
+        if (msg && len) snprintf(msg, len, "%s: %d entries, expected %d", pi->name, n, want);
+        return QT_EINVAL;
+    }
+    for (int i = 0; i < n; i++)
+        if (qt_param_check_value(pi, v[i], NULL, 0)) {
+            char inner[160];
+            qt_param_check_value(pi, v[i], inner, sizeof inner);
+            if (msg && len) snprintf(msg, len, "%s entry %d: %s", pi->name, i + 1, inner);
+            return QT_EINVAL;
+        }
+    return QT_OK;
 }
 
-static int check_temperature(const char *name, double T, char *msg, size_t len)
+/* Every row of the table that applies to the model, value by value. */
+static int check_rows(const qt_params *p, const qt_options *o, unsigned where, char *msg,
+                      size_t len)
 {
-    if (!isfinite(T) || T < 0.0) return bad(msg, len, name, T, "must be finite and >= 0");
+    for (int i = 0; i < qt_param_count(); i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        if (!(pi->models & (1u << p->model)) || (pi->flags & QT_PF_DERIVED)) continue;
+        if ((pi->flags & QT_PF_OPTION) != where || !strcmp(pi->name, "populations")) continue;
+        int st = pi->type == QT_PT_LIST
+                     ? check_list(p, pi, msg, len)
+                     : qt_param_check_value(pi, qt_param_get(p, o, pi), msg, len);
+        if (st) return st;
+    }
     return QT_OK;
 }
 
 int qt_params_check(const qt_params *p, char *msg, size_t len)
 {
-    if (!isfinite(p->gamma) || p->gamma <= 0.0)
-        return bad(msg, len, "gamma", p->gamma, "must be finite and > 0");
-    if (p->model == QT_MODEL_NSITE) {
-        if (p->N < 2 || p->N > QT_MAX_SITES)
-            return bad(msg, len, "N", p->N, "must be an integer in [2, 100000]");
-        if (!isfinite(p->h) || p->h <= 0.0)
-            return bad(msg, len, "h", p->h, "must be finite and > 0");
-        if (!isfinite(p->g)) return bad(msg, len, "g", p->g, "must be finite");
-        if (check_temperature("T_L", p->T_L, msg, len)) return QT_EINVAL;
-        return check_temperature("T_R", p->T_R, msg, len);
-    }
-    if (p->model != QT_MODEL_LAMBDA && p->model != QT_MODEL_VEE) {
-        if (msg && len) snprintf(msg, len, "invalid model %d", (int)p->model);
+    const qt_model_type *m = qt_model_type_of(p->model);
+    if (!m) {
+        if (msg && len) snprintf(msg, len, "model = %d: not a model", (int)p->model);
         return QT_EINVAL;
     }
-    static const char *const lambda_names[3] = {"E1", "E2", "Ee"};
-    static const char *const vee_names[3] = {"Eg", "E1", "E2"};
-    const char *const *names = p->model == QT_MODEL_LAMBDA ? lambda_names : vee_names;
-    for (int i = 0; i < 3; i++)
-        if (!isfinite(p->E[i])) return bad(msg, len, names[i], p->E[i], "must be finite");
-    if (!isfinite(p->d)) return bad(msg, len, "d", p->d, "must be finite");
-    if (check_temperature("T1", p->T1, msg, len)) return QT_EINVAL;
-    return check_temperature("T2", p->T2, msg, len);
+    if (!qt_me_type_of(p->master_equation)) {
+        if (msg && len)
+            snprintf(msg, len, "master_equation = %d: not available", (int)p->master_equation);
+        return QT_EINVAL;
+    }
+    int st = check_rows(p, NULL, 0, msg, len);
+    return st ? st : m->check(p, msg, len);
+}
+
+int qt_options_check(const qt_options *o, char *msg, size_t len)
+{
+    qt_params p;
+    memset(&p, 0, sizeof p);
+    p.model = QT_MODEL_NSITE; /* every option applies to the chain */
+    return check_rows(&p, o, QT_PF_OPTION, msg, len);
 }

@@ -9,8 +9,10 @@
 qt_result *qt_result_alloc(int max_sites)
 {
     if (max_sites < 3) max_sites = 3;
+    if (max_sites > QT_MAX_SITES) return NULL;
     qt_result *r = calloc(1, sizeof *r);
     if (!r) return NULL;
+    r->capacity = max_sites;
     r->population = calloc(max_sites, sizeof(double));
     r->heat_current = calloc(max_sites, sizeof(double));
     if (!r->population || !r->heat_current) qt_result_free(&r);
@@ -52,7 +54,8 @@ void qt_result_clear(qt_result *r)
                         &r->relaxation_rates[0],
                         &r->relaxation_rates[1],
                         &r->oscillator_roots[0],
-                        &r->oscillator_roots[1]};
+                        &r->oscillator_roots[1],
+                        &r->secular_ratio};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) *fields[i] = nan;
     r->status = QT_OK;
     r->path = QT_PATH_NONE;
@@ -81,16 +84,34 @@ static void relaxation_rates(const qt_params *p, qt_workspace *w, qt_result *r)
         r->relaxation_rate = r->relaxation_rates[0];
 }
 
-static int solve_general(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r)
+static void count_clusters(const qt_eigensys *es, qt_result *r)
 {
-    int st = qt_build_eigensys(p, o, w);
-    if (st) return st;
-    r->n_clusters = w->es.n_clusters;
+    r->n_clusters = es->n_clusters;
     r->max_cluster = 0;
-    for (int c = 0; c < w->es.n_clusters; c++) {
-        int size = w->es.cl_start[c + 1] - w->es.cl_start[c];
+    for (int c = 0; c < es->n_clusters; c++) {
+        int size = es->cl_start[c + 1] - es->cl_start[c];
         if (size > r->max_cluster) r->max_cluster = size;
     }
+}
+
+static int build_general(const qt_model_type *m, const qt_params *p, const qt_options *o,
+                         qt_workspace *w)
+{
+    if (m->dimension(p) > w->gen_max_d) return QT_ETOOLARGE;
+    int st = m->build_eigensys(p, w);
+    if (st) return st;
+    qt_cluster(&w->es, o->tol, w->iwork);
+    return QT_OK;
+}
+
+/* The secular equation on the general eigenbasis path: the zero-frequency
+ * sector (Pauli or coupled), or the full Liouvillian for solver dense. */
+int qt_solve_general(const qt_model_type *m, const qt_params *p, const qt_options *o,
+                     qt_workspace *w, qt_result *r)
+{
+    int st = build_general(m, p, o, w);
+    if (st) return st;
+    count_clusters(&w->es, r);
     int path = QT_PATH_DENSE;
     if (o->solver == QT_SOLVER_DENSE) {
         st = qt_dense_solve(o, w, &r->residual, r->heat_current);
@@ -107,36 +128,60 @@ static int solve_general(const qt_params *p, const qt_options *o, qt_workspace *
     return QT_OK;
 }
 
+static int solve_global(const qt_model_type *m, const qt_params *p, const qt_options *o,
+                        qt_workspace *w, qt_result *r)
+{
+    int general = 1;
+    if (m->fast_global && o->solver == QT_SOLVER_SECULAR) {
+        int st = m->fast_global(p, o, w, r, &general);
+        if (st) return st;
+    }
+    return general ? qt_solve_general(m, p, o, w, r) : QT_OK;
+}
+
+const qt_me_type qt_global_me = {"global", QT_ME_GLOBAL, solve_global};
+
+/* Is w planned for this point and these options? */
+static int workspace_fits(const qt_model_type *m, const qt_params *p, const qt_options *o,
+                          const qt_workspace *w)
+{
+    if (p->model != w->model) return QT_EINVAL; /* planned for another model */
+    if (p->model == QT_MODEL_NSITE && p->N > w->max_N) return QT_ETOOLARGE;
+    if (o->solver == QT_SOLVER_DENSE && !(w->flags & QT_WS_DENSE)) return QT_EINVAL;
+    if (o->want_gap && !(w->flags & QT_WS_GAP) && m->dimension(p) > w->gap_max_d)
+        return QT_EINVAL; /* relaxation rates need the gap part of the workspace */
+    return QT_OK;
+}
+
+static int check_point(const qt_model_type *m, const qt_params *p, const qt_options *o,
+                       const qt_workspace *w, const qt_result *r)
+{
+    if (!m || !qt_me_type_of(p->master_equation)) return QT_EINVAL;
+    if (qt_params_check(p, NULL, 0) || qt_options_check(o, NULL, 0)) return QT_EINVAL;
+    int st = workspace_fits(m, p, o, w);
+    if (st) return st;
+    if (m->n_populations(p) > r->capacity || m->n_baths(p) > r->capacity) return QT_ETOOLARGE;
+    return QT_OK;
+}
+
 int qt_solve(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r)
 {
     w->last_ok = 0;
-    r->n_pop = p->model == QT_MODEL_NSITE ? p->N : 3;
-    r->n_baths = p->model == QT_MODEL_NSITE ? p->N : 2;
-    if (qt_params_check(p, NULL, 0) || !isfinite(o->tol) || o->tol < 0.0) {
+    const qt_model_type *m = qt_model_type_of(p->model);
+    int st = check_point(m, p, o, w, r);
+    if (st) {
         r->n_pop = r->n_baths = 0;
-        return fail(r, QT_EINVAL);
+        return fail(r, st);
     }
-    if (p->model != w->model || (p->model == QT_MODEL_NSITE && p->N > w->max_N)) {
-        r->n_pop = r->n_baths = 0; /* a workspace planned for another model or a smaller N */
-        return fail(r, p->model != w->model ? QT_EINVAL : QT_ETOOLARGE);
-    }
+    r->n_pop = m->n_populations(p);
+    r->n_baths = m->n_baths(p);
     qt_result_clear(r);
-    int st = QT_OK, general = 1;
-    if (p->model == QT_MODEL_NSITE && o->solver == QT_SOLVER_SECULAR) {
-        st = qt_nsite_secular(p, o, w, r, &general);
-        if (st) return fail(r, st);
-    }
-    if (general) {
-        st = solve_general(p, o, w, r);
-        if (st) return fail(r, st);
-    }
-    if (p->model == QT_MODEL_NSITE) {
-        qt_site_observables(p, o, w->T, r);
-    } else {
-        qt_threelevel_closed_forms(p, r);
-    }
+    st = m->prepare(p, w);
+    if (!st) st = qt_me_type_of(p->master_equation)->solve(m, p, o, w, r);
+    if (st) return fail(r, st);
+    m->observables(p, o, w, r);
     w->last_ok = 1;
-    w->last_d = qt_dimension(p);
+    w->last_d = m->dimension(p);
     w->last_path = r->path;
     return QT_OK;
 }

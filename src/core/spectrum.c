@@ -55,11 +55,14 @@ static void set_bath(qt_bath_params *b, const qt_params *p, double T)
     b->bath = p->bath;
 }
 
-/* nsite in the basis (g_1..g_N, e_1..e_N): V = blockdiag(I, psi). */
-static void build_nsite(const qt_params *p, qt_workspace *w)
+/* nsite in the basis (g_1..g_N, e_1..e_N): V = blockdiag(I, psi), from the
+ * spectrum and temperatures the model's prepare step left in w. */
+int qt_build_nsite_eigensys(const qt_params *p, qt_workspace *w)
 {
     qt_eigensys *es = &w->es;
     int N = p->N, d = 2 * N;
+    es->d = d;
+    es->K = N;
     memset(es->V, 0, sizeof(double) * d * d);
     for (int k = 0; k < N; k++) {
         es->E[k] = 0.0;
@@ -67,18 +70,20 @@ static void build_nsite(const qt_params *p, qt_workspace *w)
         es->V[k + k * d] = 1.0;
         for (int i = 0; i < N; i++) es->V[(N + i) + (N + k) * d] = w->psi[i + k * N];
     }
-    qt_nsite_temperatures(p, w->T);
     for (int k = 0; k < N; k++) {
         set_bath(&es->bath[k], p, w->T[k]);
         transform_coupling(es, k, k, N + k);
     }
+    return QT_OK;
 }
 
 /* Lambda: |1>,|2>,|e>, X_k couples |k> and |e>. Vee: |g>,|1>,|2>, X_k couples
  * |g> and |k>. H_S is diagonal, so the eigenbasis is the level basis. */
-static void build_threelevel(const qt_params *p, qt_workspace *w)
+int qt_build_threelevel_eigensys(const qt_params *p, qt_workspace *w)
 {
     qt_eigensys *es = &w->es;
+    es->d = 3;
+    es->K = 2;
     memset(es->V, 0, sizeof(double) * 9);
     for (int a = 0; a < 3; a++) {
         es->E[a] = p->E[a];
@@ -93,22 +98,17 @@ static void build_threelevel(const qt_params *p, qt_workspace *w)
         transform_coupling(es, 0, 0, 1);
         transform_coupling(es, 1, 0, 2);
     }
+    return QT_OK;
 }
 
 int qt_build_eigensys(const qt_params *p, const qt_options *o, qt_workspace *w)
 {
-    int d = qt_dimension(p);
-    if (d > w->gen_max_d) return QT_ETOOLARGE;
-    qt_eigensys *es = &w->es;
-    es->d = d;
-    es->K = qt_n_baths(p);
-    if (p->model == QT_MODEL_NSITE) {
-        int st = qt_nsite_spectrum(p, w);
-        if (st) return st;
-        build_nsite(p, w);
-    } else {
-        build_threelevel(p, w);
-    }
-    qt_cluster(es, o->tol, w->iwork);
+    const qt_model_type *m = qt_model_type_of(p->model);
+    if (!m) return QT_EINVAL;
+    if (m->dimension(p) > w->gen_max_d) return QT_ETOOLARGE;
+    int st = m->prepare(p, w);
+    if (!st) st = m->build_eigensys(p, w);
+    if (st) return st;
+    qt_cluster(&w->es, o->tol, w->iwork);
     return QT_OK;
 }

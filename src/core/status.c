@@ -27,6 +27,7 @@ const char *qt_strerror(int status)
 
 const char *qt_path_name(int path)
 {
-    static const char *const names[] = {"none", "pauli_bipartite", "pauli", "coupled", "dense"};
-    return path >= 0 && path <= QT_PATH_DENSE ? names[path] : "unknown";
+    static const char *const names[] = {"none",  "pauli_bipartite", "pauli",          "coupled",
+                                        "dense", "sector_local",    "sector_redfield"};
+    return path >= 0 && path <= QT_PATH_SECTOR_REDFIELD ? names[path] : "unknown";
 }

@@ -74,3 +74,47 @@ int qt_heat_current_prescribed(const qt_params *p, const double pop[3], double J
     }
     return st;
 }
+
+/* ---- the model types ----------------------------------------------------- */
+
+static int three(const qt_params *p)
+{
+    (void)p;
+    return 3;
+}
+
+static int two(const qt_params *p)
+{
+    (void)p;
+    return 2;
+}
+
+static int no_further_checks(const qt_params *p, char *msg, size_t len)
+{
+    (void)p, (void)msg, (void)len;
+    return QT_OK;
+}
+
+static int threelevel_prepare(const qt_params *p, qt_workspace *w)
+{
+    w->T[0] = p->T1, w->T[1] = p->T2;
+    return QT_OK;
+}
+
+static void threelevel_observables(const qt_params *p, const qt_options *o, qt_workspace *w,
+                                   qt_result *r)
+{
+    (void)o, (void)w;
+    qt_threelevel_closed_forms(p, r);
+}
+
+#define THREELEVEL_TYPE(NAME, ID)                                                                  \
+    {                                                                                              \
+        .name = NAME, .id = ID, .population_dim = "level", .dimension = three, .n_baths = two,     \
+        .n_populations = three, .check = no_further_checks, .prepare = threelevel_prepare,         \
+        .build_eigensys = qt_build_threelevel_eigensys, .fast_global = NULL, .chain = NULL,        \
+        .observables = threelevel_observables                                                      \
+    }
+
+const qt_model_type qt_lambda_type = THREELEVEL_TYPE("lambda", QT_MODEL_LAMBDA);
+const qt_model_type qt_vee_type = THREELEVEL_TYPE("vee", QT_MODEL_VEE);

@@ -47,7 +47,9 @@ static void alloc_nsite(arena *A, int N)
     w->M = take(A, nn, sizeof(double));
     w->out = take(A, N, sizeof(double));
     w->P = take(A, 2 * (size_t)N, sizeof(double));
-    w->lwork = 1 + 4 * N + N * N; /* dstevd sizes for eigenvectors */
+    w->h_site = take(A, N, sizeof(double));
+    w->g_site = take(A, N, sizeof(double));
+    w->lwork = imax(1 + 4 * N + N * N, 18 * N); /* dstevd (uniform), dstemr (non-uniform) */
     w->liwork = 3 + 5 * N;
     w->dwork = take(A, w->lwork, sizeof(double));
 }
@@ -168,6 +170,8 @@ void qt_workspace_free(qt_workspace **wp)
     if (!wp || !*wp) return;
     qt_workspace *w = *wp;
     void *blocks[] = {w->tri_d,
+                      w->h_site,
+                      w->g_site,
                       w->tri_e,
                       w->psi_buf,
                       w->chain_val,

@@ -245,6 +245,9 @@ enum {
 /* Workspace for every point of `model` with N <= max_N (max_N is ignored for
  * the three-level models). NULL when out of memory. */
 qt_workspace *qt_workspace_alloc(qt_model model, int max_N, unsigned flags);
+/* The flags a workspace needs for points with these options (dense solver,
+ * relaxation rates): plan with this so options and workspace agree. */
+unsigned qt_workspace_flags(const qt_params *p, const qt_options *o);
 void qt_workspace_free(qt_workspace **w);
 /* Bytes held by a workspace, and what qt_workspace_alloc would take
  * (without allocating; 0 for invalid arguments): for memory estimates. */

@@ -1,64 +1,270 @@
 #include "args.h"
 
 #include <errno.h>
-#include <limits.h>
+#include <float.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int qt_arg_double(const char *opt, const char *text, double *out)
+/* The long options: every table name and alias once, plus --help. The
+ * option's index is its position in names[]. */
+typedef struct {
+    struct option opts[2 * 64 + 2];
+    const char *names[2 * 64 + 2];     /* spelling of each option */
+    const char *canonical[2 * 64 + 2]; /* its table name */
+    char dashed[2 * 64 + 2][40];       /* "--" spelling, for messages */
+    int n;
+} option_set;
+
+static int known(const option_set *s, const char *spelling)
+{
+    for (int i = 0; i < s->n; i++)
+        if (!strcmp(s->names[i], spelling)) return 1;
+    return 0;
+}
+
+static void add_option(option_set *s, const char *spelling, const qt_param_info *pi)
+{
+    if (!spelling || known(s, spelling)) return;
+    int has_arg = pi && pi->type == QT_PT_FLAG ? no_argument : required_argument;
+    if (!pi) has_arg = no_argument;
+    s->names[s->n] = spelling;
+    s->canonical[s->n] = pi ? pi->name : spelling;
+    snprintf(s->dashed[s->n], sizeof s->dashed[s->n], "--%s", spelling);
+    s->opts[s->n] = (struct option){spelling, has_arg, NULL, s->n};
+    s->n++;
+}
+
+static void build_options(option_set *s, unsigned skip)
+{
+    s->n = 0;
+    for (int i = 0; i < qt_param_count(); i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        if (pi->flags & (skip | QT_PF_DERIVED)) continue;
+        add_option(s, pi->name, pi);
+        add_option(s, pi->alias, pi);
+    }
+    add_option(s, "help", NULL);
+    s->opts[s->n] = (struct option){NULL, 0, NULL, 0};
+}
+
+static void unknown_option(const char *cmd, const option_set *s, const char *arg)
+{
+    char word[64];
+    snprintf(word, sizeof word, "%s", arg + (strncmp(arg, "--", 2) ? 0 : 2));
+    word[strcspn(word, "=")] = '\0';
+    const char *hint = qt_suggest(word, s->names, s->n);
+    if (hint)
+        fprintf(stderr, "qthermo %s: unknown option '%s' (did you mean --%s?)\n", cmd, arg, hint);
+    else
+        fprintf(stderr, "qthermo %s: unknown option '%s' (see qthermo %s --help)\n", cmd, arg, cmd);
+}
+
+static int one_option(const char *cmd, const option_set *s, int c, char **argv, qt_arg_pair *p)
+{
+    /* the option as typed: --NAME=VALUE, or --NAME then VALUE */
+    const char *typed = argv[optind - 1];
+    if (c != '?' && c != ':' && optarg && optarg == argv[optind - 1]) typed = argv[optind - 2];
+    if (c == '?') {
+        unknown_option(cmd, s, typed);
+        return -1;
+    }
+    if (c == ':') {
+        fprintf(stderr, "qthermo %s: option %s needs a value\n", cmd, typed);
+        return -1;
+    }
+    /* getopt accepts unique abbreviations; one spelling means exact names */
+    const char *typed_name = typed + (typed[1] == '-' ? 2 : 1);
+    size_t len = strcspn(typed_name, "=");
+    if (strlen(s->names[c]) != len) {
+        unknown_option(cmd, s, typed);
+        return -1;
+    }
+    if (!strcmp(s->names[c], "help")) return QT_ARGS_HELP;
+    p->name = s->canonical[c];
+    p->option = s->dashed[c];
+    p->value = optarg;
+    return 0;
+}
+
+int qt_arg_collect(const char *cmd, int argc, char **argv, qt_arg_pair *pairs)
+{
+    static option_set s;
+    build_options(&s, strcmp(cmd, "point") ? QT_PF_POINT : QT_PF_SWEEP);
+    int n = 0, c, idx = 0;
+    opterr = 0;
+    optind = 1;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-h")) return QT_ARGS_HELP;
+    while ((c = getopt_long_only(argc, argv, "+:", s.opts, &idx)) != -1) {
+        if (n == QT_MAX_ARGS) {
+            fprintf(stderr, "qthermo %s: too many options\n", cmd);
+            return -1;
+        }
+        int st = one_option(cmd, &s, c, argv, &pairs[n]);
+        if (st) return st;
+        n++;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "qthermo %s: unexpected argument '%s'\n", cmd, argv[optind]);
+        return -1;
+    }
+    return n;
+}
+
+int qt_arg_model(const qt_arg_pair *pairs, int n)
+{
+    const qt_param_info *pi = qt_param_lookup("model");
+    for (int i = 0; i < n; i++)
+        if (!strcmp(pairs[i].name, "model")) {
+            int m = qt_param_choice(pi, pairs[i].value);
+            if (m < 0) qt_arg_bad_choice(pairs[i].option, pairs[i].value, pi->choices);
+            return m;
+        }
+    fprintf(stderr, "qthermo point: missing required option --model (");
+    for (int i = 0; pi->choices[i]; i++) fprintf(stderr, "%s%s", i ? " | " : "", pi->choices[i]);
+    fprintf(stderr, ")\n");
+    return -1;
+}
+
+static int given(const qt_arg_pair *pairs, int n, const char *name)
+{
+    for (int i = 0; name && i < n; i++)
+        if (!strcmp(pairs[i].name, name)) return 1;
+    return 0;
+}
+
+int qt_arg_required(const qt_arg_pair *pairs, int n, qt_model model)
+{
+    for (int i = 0; i < qt_param_count(); i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        if (!(pi->flags & QT_PF_REQUIRED) || !(pi->models & (1u << model))) continue;
+        if (given(pairs, n, pi->name) || given(pairs, n, pi->replaced_by)) continue;
+        fprintf(stderr, "qthermo point: missing required option --%s%s%s%s\n", pi->name,
+                pi->replaced_by ? " (or --" : "", pi->replaced_by ? pi->replaced_by : "",
+                pi->replaced_by ? ")" : "");
+        return 1;
+    }
+    return 0;
+}
+
+int qt_arg_fail(const char *opt, const char *text, const char *why)
+{
+    fprintf(stderr, "qthermo: option %s: '%s' %s\n", opt, text, why);
+    return 1;
+}
+
+int qt_arg_number(const char *opt, const char *text, double *out)
 {
     char *end = NULL;
     errno = 0;
     double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v)) {
-        fprintf(stderr, "qthermo: option %s: '%s' is not a finite number\n", opt, text);
-        return 1;
-    }
+    if (end == text || *end != '\0' || !isfinite(v)) return qt_arg_fail(opt, text, "is not a finite number");
+    /* ERANGE on underflow still gives the nearest subnormal or zero: a number */
+    if (errno == ERANGE && fabs(v) >= DBL_MIN) return qt_arg_fail(opt, text, "is out of range");
     *out = v;
     return 0;
 }
 
-int qt_arg_int(const char *opt, const char *text, int *out)
+double *qt_arg_list_alloc(const char *opt, const char *text, int *n)
 {
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || errno == ERANGE || v < INT_MIN || v > INT_MAX) {
-        fprintf(stderr, "qthermo: option %s: '%s' is not an integer\n", opt, text);
-        return 1;
-    }
-    *out = (int)v;
-    return 0;
-}
-
-int qt_arg_list(const char *opt, const char *text, double *out, int n)
-{
+    int cap = 1;
+    for (const char *c = text; *c; c++) cap += *c == ',';
+    double *v = malloc(sizeof(double) * (size_t)cap);
+    if (!v) return NULL;
     const char *s = text;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < cap; i++) {
         char *end = NULL;
         errno = 0;
-        double v = strtod(s, &end);
-        int last = i == n - 1;
-        if (end == s || errno == ERANGE || !isfinite(v) || (last ? *end != '\0' : *end != ',')) {
-            fprintf(stderr,
-                    "qthermo: option %s: '%s' is not a list of %d comma-separated numbers\n", opt,
-                    text, n);
-            return 1;
+        v[i] = strtod(s, &end);
+        int last = i == cap - 1;
+        if (end == s || !isfinite(v[i]) || (last ? *end != '\0' : *end != ',')) {
+            free(v);
+            qt_arg_fail(opt, text, "is not a list of comma-separated finite numbers");
+            return NULL;
         }
-        out[i] = v;
         s = end + 1;
     }
-    return 0;
+    *n = cap;
+    return v;
 }
 
-int qt_arg_choice(const char *opt, const char *text, const char *const *names)
+int qt_arg_bad_choice(const char *opt, const char *text, const char *const *choices)
 {
-    for (int i = 0; names[i]; i++)
-        if (!strcmp(text, names[i])) return i;
     fprintf(stderr, "qthermo: option %s: unknown value '%s' (expected", opt, text);
-    for (int i = 0; names[i]; i++) fprintf(stderr, "%s%s", i ? " | " : " ", names[i]);
+    for (int i = 0; choices[i]; i++) fprintf(stderr, "%s%s", i ? " | " : " ", choices[i]);
     fprintf(stderr, ")\n");
-    return -1;
+    return 1;
+}
+
+static int edit_distance(const char *a, const char *b)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b), row[64];
+    if (la > 62 || lb > 62) return 99;
+    for (int j = 0; j <= lb; j++) row[j] = j;
+    for (int i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = i;
+        for (int j = 1; j <= lb; j++) {
+            int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+const char *qt_suggest(const char *word, const char *const *cands, int n)
+{
+    const char *best = NULL;
+    int best_d = 3;
+    for (int i = 0; i < n; i++) {
+        int d = edit_distance(word, cands[i]);
+        if (d < best_d) best_d = d, best = cands[i];
+    }
+    return best;
+}
+
+static void print_row(FILE *out, const qt_param_info *pi)
+{
+    char head[64];
+    snprintf(head, sizeof head, "--%s%s%s", pi->name, pi->alias ? ", --" : "",
+             pi->alias ? pi->alias : "");
+    fprintf(out, "  %-26s %s", head, pi->description);
+    if (pi->type == QT_PT_ENUM) {
+        fprintf(out, " [");
+        for (int i = 0; pi->choices[i]; i++)
+            fprintf(out, "%s%s%s", i ? "|" : "", pi->choices[i], i == (int)pi->def ? "*" : "");
+        fprintf(out, "]");
+    } else if (pi->type == QT_PT_REAL || pi->type == QT_PT_INT) {
+        if (!(pi->flags & QT_PF_REQUIRED)) fprintf(out, " (default %g)", pi->def);
+        if (pi->unit[0] && strcmp(pi->unit, "1")) fprintf(out, " [%s]", pi->unit);
+    }
+    fprintf(out, "\n");
+}
+
+void qt_print_param_help(FILE *out, unsigned skip)
+{
+    for (int m = 0; m < qt_model_count(); m++) {
+        fprintf(out, " %s:\n", qt_model_name((qt_model)m));
+        for (int i = 0; i < qt_param_count(); i++) {
+            const qt_param_info *pi = qt_param_at(i);
+            int all = pi->models == (1u << qt_model_count()) - 1;
+            if ((pi->flags & (skip | QT_PF_DERIVED)) || !strcmp(pi->name, "model") || all ||
+                !(pi->models & (1u << m)))
+                continue;
+            print_row(out, pi);
+        }
+    }
+    fprintf(out, " every model:\n");
+    for (int i = 0; i < qt_param_count(); i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        if ((pi->flags & (skip | QT_PF_DERIVED)) || pi->models != (1u << qt_model_count()) - 1)
+            continue;
+        print_row(out, pi);
+    }
 }

@@ -144,6 +144,12 @@ static void plan_workspace(arena *A, qt_model model, int max_N, unsigned flags)
     w->ipiv = take(A, imax(w->sector_max, dense_D), sizeof(int));
 }
 
+unsigned qt_workspace_flags(const qt_params *p, const qt_options *o)
+{
+    (void)p;
+    return (o->solver == QT_SOLVER_DENSE ? QT_WS_DENSE : 0u) | (o->want_gap ? QT_WS_GAP : 0u);
+}
+
 qt_workspace *qt_workspace_alloc(qt_model model, int max_N, unsigned flags)
 {
     if (model == QT_MODEL_NSITE && (max_N < 2 || max_N > QT_MAX_SITES)) return NULL;

@@ -23,7 +23,7 @@ def point(*args, code=0):
 NSITE_KEYS = {"model", "N", "g", "T_L", "T_R", "h", "gamma", "spectral", "bath", "status",
               "solver", "tol", "site_population", "x_cm", "phi", "phase", "peak_site", "soret",
               "heat_current", "energy", "residual", "trace_error", "min_eigenvalue"}
-THREE_KEYS = {"model", "T1", "T2", "gamma", "status", "solver", "tol", "populations", "delta",
+THREE_KEYS = {"model", "T_1", "T_2", "gamma", "status", "solver", "tol", "populations", "delta",
               "delta_formula", "m_eff", "omega2", "force", "force_highT", "heat_current"}
 
 

@@ -12,7 +12,7 @@
 #   wall_rate  : points / wall-clock seconds of the whole mpirun (MPI start-up,
 #                file creation with its fill values, close included),
 # and the ratio K=3 / K=2 of the medians (the machine may be shared: medians
-# are steadier than best values; both are printed). Targets (issue 3, 2-core machine): sweep_rate at
+# are steadier than best values; both are printed). Targets (2-core machine): sweep_rate at
 # K = 3 >= 20000 points/s, and K = 3 >= 1.8 x K = 2.
 set -euo pipefail
 BUILD=${1:-build}

@@ -206,7 +206,7 @@ typedef struct {
     double *population;   /* [n_pop]: nsite p_k; lambda [P1,P2,Pe]; vee [Pg,P1,P2] */
     double *heat_current; /* [n_baths]: J_k = -Tr[L_k(rho) H_S], into bath k */
     double energy;        /* Tr[rho H_S] */
-    /* nsite observables (physics.md section 4) */
+    /* nsite observables (docs/physics.md section 4) */
     double x_cm, phi, soret;
     int phase, peak_site; /* peak_site 1-based; phase +1 / -1 / 0 */
     /* checks */

@@ -1,5 +1,5 @@
 /* The zero-frequency sector of the secular generator in a general eigenbasis
- * (physics.md section 3). The secular generator commutes with [H_S, .], so
+ * (docs/physics.md section 3). The secular generator commutes with [H_S, .], so
  * the steady state lives on the elements rho_ab with a, b in one degenerate
  * cluster. Jumps from cluster Cb to cluster Ca (Bohr frequency
  * E(Cb) - E(Ca)) act on that sector as

@@ -1,4 +1,4 @@
-/* The N-site chain on its structured secular path (physics.md section 3).
+/* The N-site chain on its structured secular path (docs/physics.md section 3).
  *
  * H_S = 0 on the ground block and an N x N tridiagonal matrix on the excited
  * block. Bath k only connects g_k with excited eigenstates a, with rates

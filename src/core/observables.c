@@ -1,4 +1,4 @@
-/* Observables of physics.md section 4 from a steady state. */
+/* Observables of docs/physics.md section 4 from a steady state. */
 #include <lapacke.h>
 #include <math.h>
 #include <string.h>

@@ -5,7 +5,7 @@
   qthermo-plot phase   OUT.h5 -o phase.png [--x g] [--y T_mean] [--N 10] [--at AXIS=VALUE ...]
   qthermo-plot info    OUT.h5
 
-The layout read is the one `qthermo sweep` writes (issue 3, src/sweep): root
+The layout read is the one `qthermo sweep` writes (src/sweep/README.md): root
 coordinate datasets (g, T_L, T_R or T_mean, T_diff, N) attached as dimension
 scales, and one group per chain length (N10, N20, ...) holding [axes...]
 datasets for scalars (phi, x_cm, status, done, ...) and [axes..., N] for
@@ -176,7 +176,7 @@ class Results:
         return axes
 
     def _axes_by_convention(self, ds):
-        """No dimension scales: the order of issue 3 (g, T_L, T_R) or (g, T_mean, T_diff)."""
+        """No dimension scales: the sweep's axis order (g, T_L, T_R) or (g, T_mean, T_diff)."""
         import numpy as np
         for names in (("g", "T_L", "T_R"), ("g", "T_mean", "T_diff")):
             if all(n in self.f for n in names) and ds.ndim == len(names) and all(

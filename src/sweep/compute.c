@@ -1,5 +1,5 @@
 /* Per-point path of a worker: parameters from the flat index, qt_solve,
- * pack. No allocation here (style.md rule 2). */
+ * pack. No allocation here. */
 #include "compute.h"
 
 #include <errno.h>

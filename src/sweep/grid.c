@@ -9,7 +9,7 @@
 
 /* Seconds per point, for ordering (most expensive first) and batch sizes
  * only; a factor of a few off does no harm. Secular nsite is O(N^2)..O(N^3)
- * (physics.md section 3; measured: 8 us at N = 10; issue 2 targets 2 s at N = 2000);
+ * (docs/physics.md section 3; measured: 8 us at N = 10; target 2 s at N = 2000);
  * dense is an LU of a d^2 x d^2 matrix. */
 static double point_cost(const sw_config *cfg, int N)
 {

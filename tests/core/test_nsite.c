@@ -189,7 +189,7 @@ static void fig2e_delocalised_and_slightly_negative(void **state)
     }
 }
 
-/* physics.md section 3: p_1 = 1.3654563297916415763e-17 (60-digit arithmetic). */
+/* docs/physics.md section 3: p_1 = 1.3654563297916415763e-17 (60-digit arithmetic). */
 static void tiny_population_has_full_relative_accuracy(void **state)
 {
     (void)state;

@@ -1,4 +1,4 @@
-"""Small results files in the layout of issue 3, written with h5py, so that the
+"""Small results files in the layout `qthermo sweep` writes, made with h5py, so that the
 plotter can be tested without running a sweep (and on layouts a sweep test
 would not produce: failed points, points not yet computed, the T_mean/T_diff
 axes, several N groups)."""

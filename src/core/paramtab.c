@@ -65,7 +65,7 @@ static const param_row rows[] = {
       "the N - 1 hoppings between sites k and k + 1, instead of g", NULL, 0, NULL},
      P(g_sites), ST_LIST, offsetof(qt_params, g_sites_len)},
     {{"disorder_W", "disorder-W", NSITE, QT_PT_REAL, QT_C_NONNEG, 0, "h", "disorder strength W",
-      "site energies h + W u_k, u_k uniform in [-1/2, 1/2] (seeded)", NULL, QT_PF_AXIS, NULL},
+      "site energies h + W u_k, u_k uniform in [-1/2, 1/2) (seeded)", NULL, QT_PF_AXIS, NULL},
      P(disorder_W), ST_DOUBLE, 0},
     {{"seed", NULL, NSITE, QT_PT_INT, QT_C_NONNEG, 0, "1", "disorder seed",
       "seed of the disorder realisation (an axis over seeds is an ensemble)", NULL,
@@ -206,7 +206,7 @@ int qt_param_check_value(const qt_param_info *pi, double v, char *msg, size_t le
     const char *why = constraint_text(pi->constraint);
     if (pi->type == QT_PT_INT && pi->constraint != QT_C_SITES && pi->constraint != QT_C_COUNT)
         why = pi->constraint == QT_C_NONNEG ? "must be an integer >= 0" : "must be an integer";
-    if (msg && len) snprintf(msg, len, "%s = %.17g: %s", pi->name, v, why);
+    if (msg && len) snprintf(msg, len, "%s = %.15g: %s", pi->name, v, why);
     return QT_EINVAL;
 }
 

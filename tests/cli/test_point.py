@@ -116,7 +116,7 @@ class BadInput(unittest.TestCase):
         self.assert_rejected(["--model", "ladder", "--g", "1"], "--model", "ladder")
         self.assert_rejected(self.BASE + ["--h"], "--h")
         self.assert_rejected(["--N", "10", "--g", "1", "--TL", "1", "--TR", "1"], "--model")
-        self.assert_rejected(["--model", "nsite", "--N", "10", "--g", "1", "--TL", "1"], "--TR")
+        self.assert_rejected(["--model", "nsite", "--N", "10", "--g", "1", "--TL", "1"], "--T_R")
         self.assert_rejected(["--model", "lambda", "--T1", "1", "--T2", "1", "--TL", "1"],
                              "--TL", "lambda")
         self.assert_rejected(["--model", "lambda", "--T1", "0.5", "--T2", "0.5",

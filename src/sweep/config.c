@@ -23,56 +23,33 @@
 
 #include "outputs.h"
 
-#define NSITE  (1u << QT_MODEL_NSITE)
-#define LAMBDA (1u << QT_MODEL_LAMBDA)
-#define VEE    (1u << QT_MODEL_VEE)
-#define THREE  (LAMBDA | VEE)
+/* Keys of a config besides the parameter table's rows. */
+static const char *const structure_keys[] = {"axes", "observables"};
+#define N_STRUCTURE_KEYS 2
 
-enum { AX_ANY = 0, AX_TEMP = 1, AX_GAP = 2 };
-
-static const struct {
-    const char *name;
-    unsigned models;
-    int kind; /* AX_TEMP: >= 0 */
-} axis_tab[SW_AX_COUNT] = {
-    [SW_AX_G] = {"g", NSITE, AX_ANY},
-    [SW_AX_T_L] = {"T_L", NSITE, AX_TEMP},
-    [SW_AX_T_R] = {"T_R", NSITE, AX_TEMP},
-    [SW_AX_T_1] = {"T_1", THREE, AX_TEMP},
-    [SW_AX_T_2] = {"T_2", THREE, AX_TEMP},
-    [SW_AX_T_MEAN] = {"T_mean", NSITE | THREE, AX_TEMP},
-    [SW_AX_T_DIFF] = {"T_diff", NSITE | THREE, AX_ANY},
-    [SW_AX_E_G] = {"E_g", VEE, AX_ANY},
-    [SW_AX_E_1] = {"E_1", THREE, AX_ANY},
-    [SW_AX_E_2] = {"E_2", THREE, AX_ANY},
-    [SW_AX_E_E] = {"E_e", LAMBDA, AX_ANY},
-};
-
-static const char *const top_keys[] = {"model",           "h",    "gamma",      "d",
-                                       "spectral",        "bath", "solver",     "tol",
-                                       "phase_threshold", "axes", "observables"};
-#define N_TOP_KEYS (sizeof top_keys / sizeof top_keys[0])
-
-static const char *const model_names[] = {"nsite", "lambda", "vee"};
-static const char *const spectral_names[] = {"flat", "ohmic"};
-static const char *const bath_names[] = {"quantum", "classical"};
-static const char *const solver_names[] = {"secular", "dense"};
+static const char *enum_name(const char *param, int value)
+{
+    const qt_param_info *pi = qt_param_lookup(param);
+    int n = 0;
+    while (pi->choices[n]) n++;
+    return value >= 0 && value < n ? pi->choices[value] : "?";
+}
 
 const char *sw_model_name(qt_model m)
 {
-    return (unsigned)m < 3 ? model_names[m] : "?";
+    return enum_name("model", (int)m);
 }
 const char *sw_spectral_name(qt_spectral s)
 {
-    return (unsigned)s < 2 ? spectral_names[s] : "?";
+    return enum_name("spectral", (int)s);
 }
 const char *sw_bath_name(qt_bath b)
 {
-    return (unsigned)b < 2 ? bath_names[b] : "?";
+    return enum_name("bath", (int)b);
 }
 const char *sw_solver_name(qt_solver s)
 {
-    return (unsigned)s < 2 ? solver_names[s] : "?";
+    return enum_name("solver", (int)s);
 }
 
 /* ---- error reporting ---------------------------------------------------- */
@@ -364,99 +341,130 @@ static int parse_N(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
     return 0;
 }
 
-static int parse_axes(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
+/* Rows that may be axes of model m, in table order: the order of the
+ * dataset dimensions. */
+static int axis_rows(qt_model m, const qt_param_info **rows)
 {
-    const unsigned mbit = 1u << cfg->model;
-    const char *known[SW_AX_COUNT + 1];
-    for (int a = 0; a < SW_AX_COUNT; a++) known[a] = axis_tab[a].name;
-    known[SW_AX_COUNT] = "N";
-    if (check_mapping(c, n, "axes", known, SW_AX_COUNT + 1)) return -1;
-
-    const yaml_node_t *node[SW_AX_COUNT] = {0};
-    yaml_node_t *keyn[SW_AX_COUNT] = {0}, *nkey = NULL;
-    for (int a = 0; a < SW_AX_COUNT; a++) {
-        node[a] = lookup(c, n, axis_tab[a].name, &keyn[a]);
-        if (node[a] && !(axis_tab[a].models & mbit)) {
-            char key[32];
-            snprintf(key, sizeof key, "axes.%s", axis_tab[a].name);
-            return fail(c, keyn[a], key, "not an axis of model %s", model_names[cfg->model]);
-        }
+    int n = 0;
+    for (int i = 0; i < qt_param_count(); i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        if ((pi->flags & QT_PF_AXIS) && (pi->models & (1u << m)) && strcmp(pi->name, "N"))
+            rows[n++] = pi;
     }
+    return n;
+}
+
+/* Every axis name of any model, "N" included, for the unknown-key check. */
+static int all_axis_names(const char **names)
+{
+    int n = 0;
+    for (int i = 0; i < qt_param_count(); i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        int dup = 0;
+        for (int j = 0; j < n; j++) dup |= !strcmp(names[j], pi->name);
+        if ((pi->flags & QT_PF_AXIS) && !dup) names[n++] = pi->name;
+    }
+    return n;
+}
+
+static int parse_group_axis(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
+{
+    yaml_node_t *nkey = NULL;
     const yaml_node_t *nn = lookup(c, n, "N", &nkey);
     if (cfg->model == QT_MODEL_NSITE) {
         if (!nn) return fail(c, n, "axes.N", "missing (the chain lengths, e.g. N: [10])");
         if (parse_N(c, nn, cfg)) return -1;
         c->points = cfg->n_N;
-        if (!node[SW_AX_G]) return fail(c, n, "axes.g", "missing (the tunnelling g)");
-    } else {
-        if (nn) return fail(c, nkey, "axes.N", "not an axis of model %s", model_names[cfg->model]);
-        cfg->N = malloc(sizeof(int));
-        if (!cfg->N) return fail(c, n, "axes", "out of memory");
-        cfg->N[0] = 0;
-        cfg->n_N = 1;
+        return 0;
     }
+    if (nn) return fail(c, nkey, "axes.N", "not an axis of model %s", sw_model_name(cfg->model));
+    cfg->N = malloc(sizeof(int));
+    if (!cfg->N) return fail(c, n, "axes", "out of memory");
+    cfg->N[0] = 0;
+    cfg->n_N = 1;
+    return 0;
+}
 
-    /* temperatures: one pair or the other, both members */
-    const int ta = cfg->model == QT_MODEL_NSITE ? SW_AX_T_L : SW_AX_T_1;
-    const int tb = ta + 1;
-    const int have_pair = node[ta] || node[tb];
-    const int have_md = node[SW_AX_T_MEAN] || node[SW_AX_T_DIFF];
-    char ka[32], kb[32];
-    snprintf(ka, sizeof ka, "axes.%s", axis_tab[ta].name);
-    snprintf(kb, sizeof kb, "axes.%s", axis_tab[tb].name);
-    if (have_pair && have_md) {
-        int k = node[SW_AX_T_MEAN] ? SW_AX_T_MEAN : SW_AX_T_DIFF;
-        return fail(c, keyn[k], "axes", "give either %s and %s, or T_mean and T_diff, not both",
-                    axis_tab[ta].name, axis_tab[tb].name);
-    }
-    if (!have_pair && !have_md)
-        return fail(c, n, "axes", "missing temperatures: give %s and %s, or T_mean and T_diff",
-                    axis_tab[ta].name, axis_tab[tb].name);
-    if (have_pair && !node[ta]) return fail(c, n, ka, "missing (%s needs %s)", kb + 5, ka + 5);
-    if (have_pair && !node[tb]) return fail(c, n, kb, "missing (%s needs %s)", ka + 5, kb + 5);
-    if (have_md && !node[SW_AX_T_MEAN])
-        return fail(c, n, "axes.T_mean", "missing (T_diff needs T_mean)");
-    if (have_md && !node[SW_AX_T_DIFF])
-        return fail(c, n, "axes.T_diff", "missing (T_mean needs T_diff)");
-    cfg->mean_diff = have_md;
-
-    for (int a = 0; a < SW_AX_COUNT; a++) {
-        if (!node[a]) continue;
-        char key[32];
-        snprintf(key, sizeof key, "axes.%s", axis_tab[a].name);
-        sw_axis *ax = &cfg->axis[cfg->n_axes++];
-        ax->id = (sw_axis_id)a;
-        ax->name = axis_tab[a].name;
-        if (parse_axis(c, node[a], key, ax)) return -1;
-        if (ax->n > SW_MAX_POINTS / c->points)
-            return fail(c, node[a], key, "the grid would have more than %lld points",
-                        (long long)SW_MAX_POINTS);
-        c->points *= ax->n;
-        if (axis_tab[a].kind == AX_TEMP)
-            for (int64_t i = 0; i < ax->n; i++)
-                if (ax->v[i] < 0) {
-                    const yaml_node_t *at = node[a];
-                    if (at->type == YAML_SEQUENCE_NODE)
-                        at = node_at(c, at->data.sequence.items.start[i]);
-                    return fail(c, at, key, "temperature must be >= 0 (got %g)", ax->v[i]);
-                }
-    }
-    if (cfg->mean_diff) {
-        const sw_axis *m = NULL, *d = NULL;
-        for (int i = 0; i < cfg->n_axes; i++) {
-            if (cfg->axis[i].id == SW_AX_T_MEAN) m = &cfg->axis[i];
-            if (cfg->axis[i].id == SW_AX_T_DIFF) d = &cfg->axis[i];
-        }
-        double mmin = m->v[0], dmax = 0;
-        for (int64_t i = 0; i < m->n; i++) mmin = fmin(mmin, m->v[i]);
-        for (int64_t i = 0; i < d->n; i++) dmax = fmax(dmax, fabs(d->v[i]));
-        if (mmin - 0.5 * dmax < 0)
-            return fail(c, node[SW_AX_T_DIFF], "axes.T_diff",
-                        "T_mean - |T_diff|/2 < 0 (T_mean = %g, |T_diff| = %g): a temperature "
-                        "would be negative",
-                        mmin, dmax);
+/* Every value of an axis passes its parameter's constraint. */
+static int check_axis_values(ctx_t *c, const yaml_node_t *n, const char *key, const sw_axis *ax)
+{
+    char m[256];
+    for (int64_t i = 0; i < ax->n; i++) {
+        if (!qt_param_check_value(ax->param, ax->v[i], m, sizeof m)) continue;
+        const yaml_node_t *at = n;
+        if (at->type == YAML_SEQUENCE_NODE) at = node_at(c, at->data.sequence.items.start[i]);
+        const char *why = strchr(m, ':');
+        return fail(c, at, key, "%s (got %g)", why ? why + 2 : m, ax->v[i]);
     }
     return 0;
+}
+
+static int add_axis(ctx_t *c, const yaml_node_t *n, const qt_param_info *pi, sw_config *cfg)
+{
+    char key[48];
+    snprintf(key, sizeof key, "axes.%s", pi->name);
+    if (cfg->n_axes == SW_MAX_AXES)
+        return fail(c, n, key, "too many axes (at most %d besides N)", SW_MAX_AXES);
+    sw_axis *ax = &cfg->axis[cfg->n_axes++];
+    ax->param = pi;
+    ax->name = pi->name;
+    ax->derived = !strcmp(pi->name, "T_mean") ? 1 : !strcmp(pi->name, "T_diff") ? 2 : 0;
+    if (parse_axis(c, n, key, ax)) return -1;
+    if (ax->n > SW_MAX_POINTS / c->points)
+        return fail(c, n, key, "the grid would have more than %lld points",
+                    (long long)SW_MAX_POINTS);
+    c->points *= ax->n;
+    return check_axis_values(c, n, key, ax);
+}
+
+static const sw_axis *find_axis(const sw_config *cfg, const char *name)
+{
+    for (int i = 0; i < cfg->n_axes; i++)
+        if (!strcmp(cfg->axis[i].name, name)) return &cfg->axis[i];
+    return NULL;
+}
+
+/* T_mean - |T_diff|/2 must stay >= 0 everywhere on the grid. */
+static int check_mean_diff(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
+{
+    const sw_axis *m = find_axis(cfg, "T_mean"), *d = find_axis(cfg, "T_diff");
+    cfg->mean_diff = m || d;
+    if (!cfg->mean_diff) return 0;
+    if (!m) return fail(c, n, "axes.T_mean", "missing (T_diff needs T_mean)");
+    if (!d) return fail(c, n, "axes.T_diff", "missing (T_mean needs T_diff)");
+    double mmin = m->v[0], dmax = 0;
+    for (int64_t i = 0; i < m->n; i++) mmin = fmin(mmin, m->v[i]);
+    for (int64_t i = 0; i < d->n; i++) dmax = fmax(dmax, fabs(d->v[i]));
+    if (mmin - 0.5 * dmax < 0)
+        return fail(c, lookup(c, n, "T_diff", NULL), "axes.T_diff",
+                    "T_mean - |T_diff|/2 < 0 (T_mean = %g, |T_diff| = %g): a temperature "
+                    "would be negative",
+                    mmin, dmax);
+    return 0;
+}
+
+static int parse_axes(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
+{
+    const char *known[64];
+    int n_known = all_axis_names(known);
+    if (check_mapping(c, n, "axes", known, (size_t)n_known)) return -1;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node_at(c, p->key);
+        const qt_param_info *pi = qt_param_find(scalar(k), cfg->model);
+        if (strcmp(scalar(k), "N") && !(pi && (pi->flags & QT_PF_AXIS))) {
+            char key[48];
+            snprintf(key, sizeof key, "axes.%s", scalar(k));
+            return fail(c, k, key, "not an axis of model %s", sw_model_name(cfg->model));
+        }
+    }
+    if (parse_group_axis(c, n, cfg)) return -1;
+    const qt_param_info *rows[64];
+    int n_rows = axis_rows(cfg->model, rows);
+    for (int r = 0; r < n_rows; r++) {
+        const yaml_node_t *v = lookup(c, n, rows[r]->name, NULL);
+        if (v && add_axis(c, v, rows[r], cfg)) return -1;
+    }
+    return check_mean_diff(c, n, cfg);
 }
 
 /* ---- observables -------------------------------------------------------- */
@@ -498,10 +506,10 @@ static int parse_observables(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
         if (o < 0 || !strcmp(s, "done"))
             return fail(c, e, "observables", "unknown observable '%s'%s (available for %s: %s)", s,
                         suggest(s, names, (size_t)sw_n_outputs, hint, sizeof hint),
-                        model_names[cfg->model], avail);
+                        sw_model_name(cfg->model), avail);
         if (!(sw_outputs[o].models & mbit))
             return fail(c, e, "observables", "model %s has no observable '%s' (available: %s)",
-                        model_names[cfg->model], s, avail);
+                        sw_model_name(cfg->model), s, avail);
         if (o == SW_OUT_STATUS) continue; /* always written */
         if (chosen[o]) return fail(c, e, "observables", "'%s' listed twice", s);
         chosen[o] = 1;
@@ -513,13 +521,6 @@ static int parse_observables(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
 
 /* ---- top level ---------------------------------------------------------- */
 
-static int positive(ctx_t *c, const yaml_node_t *n, const char *key, double *out)
-{
-    if (get_double(c, n, key, out)) return -1;
-    if (!(*out > 0)) return fail(c, n, key, "must be > 0 (got %g)", *out);
-    return 0;
-}
-
 static int sha256_hex(const char *text, size_t len, char hex[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -529,80 +530,177 @@ static int sha256_hex(const char *text, size_t len, char hex[65])
     return 0;
 }
 
-static int parse_document(ctx_t *c, sw_config *cfg)
+/* ---- top level: every key is a row of the parameter table ---------------- */
+
+static int parse_list(ctx_t *c, const yaml_node_t *v, const qt_param_info *pi, sw_config *cfg)
 {
-    yaml_node_t *root = yaml_document_get_root_node(c->doc);
-    if (!root) return fail(c, NULL, "config", "empty document");
-    if (check_mapping(c, root, "", top_keys, N_TOP_KEYS)) return -1;
-    yaml_node_t *k, *v = lookup(c, root, "model", &k);
-    int iv;
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail(c, v, pi->name, "wrong type: expected a list of numbers, got %s%s%s",
+                    scalar(v) ? "'" : "", scalar(v) ? scalar(v) : node_kind(v),
+                    scalar(v) ? "'" : "");
+    int n = (int)(v->data.sequence.items.top - v->data.sequence.items.start), slot = 0;
+    while (slot < SW_MAX_LISTS && cfg->lists[slot]) slot++;
+    if (n < 1) return fail(c, v, pi->name, "empty list");
+    if (slot == SW_MAX_LISTS || n > QT_MAX_SITES)
+        return fail(c, v, pi->name, "too many entries (%d)", n);
+    double *x = cfg->lists[slot] = malloc(sizeof(double) * (size_t)n);
+    if (!x) return fail(c, v, pi->name, "out of memory");
+    char key[64], m[256];
+    for (int i = 0; i < n; i++) {
+        const yaml_node_t *e = node_at(c, v->data.sequence.items.start[i]);
+        snprintf(key, sizeof key, "%s[%d]", pi->name, i);
+        if (get_double(c, e, key, &x[i])) return -1;
+        if (qt_param_check_value(pi, x[i], m, sizeof m))
+            return fail(c, e, key, "%s", strchr(m, ':') + 2);
+    }
+    qt_param_set_list(&cfg->base, pi, x, n);
+    return 0;
+}
+
+static int parse_scalar(ctx_t *c, const yaml_node_t *v, const qt_param_info *pi, sw_config *cfg)
+{
+    double x = 0.0;
+    int iv = 0, n = 0;
+    char m[256];
+    if (pi->type == QT_PT_LIST) return parse_list(c, v, pi, cfg);
+    if (pi->type == QT_PT_ENUM) {
+        while (pi->choices[n]) n++;
+        if (get_enum(c, v, pi->name, pi->choices, n, &iv)) return -1;
+        x = iv;
+    } else if (pi->type == QT_PT_FLAG) {
+        if (get_bool(c, v, pi->name, &iv)) return -1;
+        x = iv;
+    } else if (get_double(c, v, pi->name, &x)) {
+        return -1;
+    }
+    if (qt_param_check_value(pi, x, m, sizeof m))
+        return fail(c, v, pi->name, "%s (got %g)", strchr(m, ':') + 2, x);
+    qt_param_set(&cfg->base, &cfg->opt, pi, x);
+    return 0;
+}
+
+/* Known top-level keys: the table's config parameters and the structure. */
+static int top_level_names(const char **names)
+{
+    int n = 0;
+    for (int i = 0; i < qt_param_count(); i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        int dup = 0;
+        for (int j = 0; j < n; j++) dup |= !strcmp(names[j], pi->name);
+        if (!dup && !(pi->flags & (QT_PF_POINT | QT_PF_DERIVED))) names[n++] = pi->name;
+    }
+    for (int i = 0; i < N_STRUCTURE_KEYS; i++) names[n++] = structure_keys[i];
+    return n;
+}
+
+static int is_structure_key(const char *k)
+{
+    for (int i = 0; i < N_STRUCTURE_KEYS; i++)
+        if (!strcmp(k, structure_keys[i])) return 1;
+    return 0;
+}
+
+static int parse_parameters(ctx_t *c, const yaml_node_t *root, sw_config *cfg)
+{
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++) {
+        const yaml_node_t *k = node_at(c, p->key);
+        const char *name = scalar(k);
+        if (!strcmp(name, "model") || is_structure_key(name)) continue;
+        const qt_param_info *pi = qt_param_find(name, cfg->model);
+        if (!pi) return fail(c, k, name, "not a parameter of model %s", sw_model_name(cfg->model));
+        if (parse_scalar(c, node_at(c, p->value), pi, cfg)) return -1;
+    }
+    return 0;
+}
+
+static int parse_model(ctx_t *c, const yaml_node_t *root, sw_config *cfg)
+{
+    const qt_param_info *pi = qt_param_lookup("model");
+    const yaml_node_t *v = lookup(c, root, "model", NULL);
+    int n = 0, iv;
+    while (pi->choices[n]) n++;
     if (!v) return fail(c, root, "model", "missing (nsite, lambda or vee)");
-    if (get_enum(c, v, "model", model_names, 3, &iv)) return -1;
+    if (get_enum(c, v, "model", pi->choices, n, &iv)) return -1;
     cfg->model = (qt_model)iv;
     qt_params_default(&cfg->base, cfg->model);
     qt_options_default(&cfg->opt);
+    return 0;
+}
 
-    if ((v = lookup(c, root, "h", &k))) {
-        if (cfg->model != QT_MODEL_NSITE)
-            return fail(c, k, "h", "not a parameter of model %s (its energies are axes E_*)",
-                        model_names[cfg->model]);
-        if (positive(c, v, "h", &cfg->base.h)) return -1;
+/* Required parameters: given at the top, as an axis, through their
+ * replacement (T_sites for T_L) or, for temperatures, T_mean / T_diff. */
+static int check_required(ctx_t *c, const yaml_node_t *root, const yaml_node_t *axes,
+                          const sw_config *cfg)
+{
+    for (int i = 0; i < qt_param_count(); i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        if (!(pi->flags & QT_PF_REQUIRED) || !(pi->models & (1u << cfg->model))) continue;
+        if (!strcmp(pi->name, "model") || lookup(c, root, pi->name, NULL) ||
+            find_axis(cfg, pi->name))
+            continue;
+        if (pi->replaced_by && lookup(c, root, pi->replaced_by, NULL)) continue;
+        int temperature = !strcmp(pi->unit, "h/k_B");
+        if (temperature && cfg->mean_diff) continue;
+        char key[48];
+        snprintf(key, sizeof key, "axes.%s", pi->name);
+        if (temperature)
+            return fail(c, axes, key, "missing: give %s, or T_mean and T_diff", pi->name);
+        return fail(c, axes, key, "missing (%s)", pi->long_name);
     }
-    if ((v = lookup(c, root, "d", &k))) {
-        if (cfg->model == QT_MODEL_NSITE)
-            return fail(c, k, "d",
-                        "not a parameter of model nsite (d is the three-level well distance)");
-        if (positive(c, v, "d", &cfg->base.d)) return -1;
-    }
-    if ((v = lookup(c, root, "gamma", NULL)) && positive(c, v, "gamma", &cfg->base.gamma))
-        return -1;
-    if ((v = lookup(c, root, "spectral", NULL))) {
-        if (get_enum(c, v, "spectral", spectral_names, 2, &iv)) return -1;
-        cfg->base.spectral = (qt_spectral)iv;
-    }
-    if ((v = lookup(c, root, "bath", NULL))) {
-        if (get_enum(c, v, "bath", bath_names, 2, &iv)) return -1;
-        cfg->base.bath = (qt_bath)iv;
-    }
-    yaml_node_t *solver_node = lookup(c, root, "solver", NULL);
-    if (solver_node) {
-        if (get_enum(c, solver_node, "solver", solver_names, 2, &iv)) return -1;
-        cfg->opt.solver = (qt_solver)iv;
-    }
-    if ((v = lookup(c, root, "tol", NULL)) && positive(c, v, "tol", &cfg->opt.tol)) return -1;
-    if ((v = lookup(c, root, "phase_threshold", NULL))) {
-        if (get_double(c, v, "phase_threshold", &cfg->opt.phase_threshold)) return -1;
-        if (cfg->opt.phase_threshold < 0)
-            return fail(c, v, "phase_threshold", "must be >= 0 (got %g)", cfg->opt.phase_threshold);
-    }
-    if (!(v = lookup(c, root, "axes", NULL)))
-        return fail(c, root, "axes", "missing (the grid to sweep)");
-    if (parse_axes(c, v, cfg)) return -1;
-    yaml_node_t *obs = lookup(c, root, "observables", NULL);
-    if (parse_observables(c, obs, cfg)) return -1;
+    return 0;
+}
 
-    /* solver limits and workspace options, checked against the largest N */
+/* A parameter is given once: at the top or as an axis; T_mean / T_diff
+ * replace the temperature pair. */
+static int check_given_once(ctx_t *c, const yaml_node_t *root, const yaml_node_t *axes,
+                            const sw_config *cfg)
+{
+    for (int a = 0; a < cfg->n_axes; a++) {
+        yaml_node_t *k = NULL;
+        const char *name = cfg->axis[a].name;
+        if (lookup(c, root, name, &k))
+            return fail(c, k, name, "given twice: as a parameter and as axes.%s", name);
+    }
+    if (!cfg->mean_diff) return 0;
+    for (int i = 0; i < qt_param_count(); i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        if (!(pi->flags & QT_PF_REQUIRED) || strcmp(pi->unit, "h/k_B") ||
+            !(pi->models & (1u << cfg->model)))
+            continue;
+        if (find_axis(cfg, pi->name) || lookup(c, root, pi->name, NULL))
+            return fail(c, axes, "axes", "give either %s or T_mean and T_diff, not both",
+                        pi->name);
+    }
+    return 0;
+}
+
+/* Solver limits and workspace options, checked against the largest N. */
+static int check_solver_limits(ctx_t *c, const yaml_node_t *root, const yaml_node_t *obs,
+                               sw_config *cfg)
+{
     int max_N = 0;
     for (int i = 0; i < cfg->n_N; i++) max_N = cfg->N[i] > max_N ? cfg->N[i] : max_N;
     int d_max = cfg->model == QT_MODEL_NSITE ? 2 * max_N : 3;
-    if (cfg->opt.solver == QT_SOLVER_DENSE) {
-        if (d_max > QT_DENSE_MAX_D)
-            return fail(c, solver_node, "solver",
-                        "dense supports dimension d <= %d, i.e. N <= %d, but axes.N has %d",
-                        QT_DENSE_MAX_D, QT_DENSE_MAX_D / 2, max_N);
-        cfg->ws_flags |= QT_WS_DENSE;
-    }
-    for (int k2 = 0; k2 < cfg->n_out; k2++)
-        if (sw_outputs[cfg->out[k2]].needs_gap) {
+    if (cfg->opt.solver == QT_SOLVER_DENSE && d_max > QT_DENSE_MAX_D)
+        return fail(c, lookup(c, root, "solver", NULL), "solver",
+                    "dense supports dimension d <= %d, i.e. N <= %d, but axes.N has %d",
+                    QT_DENSE_MAX_D, QT_DENSE_MAX_D / 2, max_N);
+    for (int k = 0; k < cfg->n_out; k++)
+        if (sw_outputs[cfg->out[k]].needs_gap) {
             if (d_max > QT_GAP_MAX_D)
                 return fail(c, obs, "observables",
                             "'%s' needs d <= %d, i.e. N <= %d, but axes.N has %d",
-                            sw_outputs[cfg->out[k2]].name, QT_GAP_MAX_D, QT_GAP_MAX_D / 2, max_N);
+                            sw_outputs[cfg->out[k]].name, QT_GAP_MAX_D, QT_GAP_MAX_D / 2, max_N);
             cfg->opt.want_gap = 1;
-            cfg->ws_flags |= QT_WS_GAP;
         }
+    cfg->ws_flags = qt_workspace_flags(&cfg->base, &cfg->opt);
+    return 0;
+}
 
-    /* last line of defence: the library's own check on every axis value */
+/* Last line of defence: the library's own check on every axis value. */
+static int check_points(ctx_t *c, const sw_config *cfg)
+{
     int64_t idx[SW_MAX_AXES] = {0};
     for (int n_i = 0; n_i < cfg->n_N; n_i++)
         for (int a = 0; a < cfg->n_axes; a++)
@@ -615,10 +713,29 @@ static int parse_document(ctx_t *c, sw_config *cfg)
                 if (qt_params_check(&p, m, sizeof m) != QT_OK) {
                     char key[48];
                     snprintf(key, sizeof key, "axes.%s[%lld]", cfg->axis[a].name, (long long)i);
+                    if (cfg->axis[a].param->type == QT_PT_INT) snprintf(key, sizeof key, "axes");
                     return fail(c, NULL, key, "%s", m);
                 }
             }
     return 0;
+}
+
+static int parse_document(ctx_t *c, sw_config *cfg)
+{
+    yaml_node_t *root = yaml_document_get_root_node(c->doc);
+    if (!root) return fail(c, NULL, "config", "empty document");
+    const char *known[96];
+    int n_known = top_level_names(known);
+    if (check_mapping(c, root, "", known, (size_t)n_known)) return -1;
+    if (parse_model(c, root, cfg) || parse_parameters(c, root, cfg)) return -1;
+    yaml_node_t *axes = lookup(c, root, "axes", NULL);
+    if (!axes) return fail(c, root, "axes", "missing (the grid to sweep)");
+    if (parse_axes(c, axes, cfg)) return -1;
+    if (check_given_once(c, root, axes, cfg) || check_required(c, root, axes, cfg)) return -1;
+    yaml_node_t *obs = lookup(c, root, "observables", NULL);
+    if (parse_observables(c, obs, cfg)) return -1;
+    if (check_solver_limits(c, root, obs, cfg)) return -1;
+    return check_points(c, cfg);
 }
 
 int sw_config_parse(const char *fname, const char *text, size_t len, sw_config *cfg, char *msg,
@@ -674,6 +791,7 @@ int sw_config_parse(const char *fname, const char *text, size_t len, sw_config *
 void sw_config_free(sw_config *cfg)
 {
     if (!cfg) return;
+    for (int i = 0; i < SW_MAX_LISTS; i++) free(cfg->lists[i]);
     for (int a = 0; a < SW_MAX_AXES; a++) free(cfg->axis[a].v);
     free(cfg->N);
     free(cfg->text);
@@ -723,58 +841,44 @@ int sw_read_file(const char *path, char **text, size_t *len, char *msg, size_t m
     return 0;
 }
 
+/* The two temperatures T_mean / T_diff set: the model's required ones. */
+static void set_mean_diff(qt_params *p, double tm, double td)
+{
+    double hi = tm + 0.5 * td, lo = tm - 0.5 * td;
+    if (lo < 0) lo = 0; /* rounding only: validated T_mean >= |T_diff| / 2 */
+    if (hi < 0) hi = 0;
+    int which = 0;
+    for (int i = 0; i < qt_param_count() && which < 2; i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        if ((pi->flags & QT_PF_REQUIRED) && !strcmp(pi->unit, "h/k_B") &&
+            (pi->models & (1u << p->model)))
+            qt_param_set(p, NULL, pi, which++ ? lo : hi);
+    }
+}
+
 void sw_config_point(const sw_config *cfg, int N, const int64_t *idx, qt_params *p)
 {
     *p = cfg->base;
     if (cfg->model == QT_MODEL_NSITE) p->N = N;
     double tm = 0, td = 0;
     for (int a = 0; a < cfg->n_axes; a++) {
-        double x = cfg->axis[a].v[idx[a]];
-        switch (cfg->axis[a].id) {
-        case SW_AX_G:
-            p->g = x;
-            break;
-        case SW_AX_T_L:
-            p->T_L = x;
-            break;
-        case SW_AX_T_R:
-            p->T_R = x;
-            break;
-        case SW_AX_T_1:
-            p->T1 = x;
-            break;
-        case SW_AX_T_2:
-            p->T2 = x;
-            break;
-        case SW_AX_T_MEAN:
+        const sw_axis *ax = &cfg->axis[a];
+        double x = ax->v[idx[a]];
+        if (ax->derived == 1)
             tm = x;
-            break;
-        case SW_AX_T_DIFF:
+        else if (ax->derived == 2)
             td = x;
-            break;
-        case SW_AX_E_G:
-            p->E[0] = x;
-            break; /* vee: E_g, E_1, E_2 */
-        case SW_AX_E_1:
-            p->E[cfg->model == QT_MODEL_VEE ? 1 : 0] = x;
-            break;
-        case SW_AX_E_2:
-            p->E[cfg->model == QT_MODEL_VEE ? 2 : 1] = x;
-            break;
-        case SW_AX_E_E:
-            p->E[2] = x;
-            break; /* lambda: E_1, E_2, E_e */
-        default:
-            break;
-        }
-    }
-    if (cfg->mean_diff) { /* T_hot-side = T_mean + T_diff / 2 */
-        double hi = tm + 0.5 * td, lo = tm - 0.5 * td;
-        if (lo < 0) lo = 0; /* rounding only: validated T_mean >= |T_diff| / 2 */
-        if (hi < 0) hi = 0;
-        if (cfg->model == QT_MODEL_NSITE)
-            p->T_L = hi, p->T_R = lo;
         else
-            p->T1 = hi, p->T2 = lo;
+            qt_param_set(p, NULL, ax->param, x);
     }
+    if (cfg->mean_diff) set_mean_diff(p, tm, td);
+}
+
+const char *sw_config_value_text(const sw_config *cfg, const qt_param_info *pi, char *buf,
+                                 size_t len)
+{
+    double v = qt_param_get(&cfg->base, &cfg->opt, pi);
+    if (pi->type == QT_PT_ENUM) return pi->choices[(int)v];
+    snprintf(buf, len, "%.17g", v);
+    return buf;
 }

@@ -11,30 +11,18 @@
 
 #include "qthermo/qthermo.h"
 
-/* Grid axes a config may sweep, in the canonical order of dataset dimensions. */
-typedef enum {
-    SW_AX_G = 0,
-    SW_AX_T_L,
-    SW_AX_T_R,
-    SW_AX_T_1,
-    SW_AX_T_2,
-    SW_AX_T_MEAN,
-    SW_AX_T_DIFF,
-    SW_AX_E_G, /* vee */
-    SW_AX_E_1,
-    SW_AX_E_2,
-    SW_AX_E_E, /* lambda */
-    SW_AX_COUNT
-} sw_axis_id;
-
-#define SW_MAX_AXES   6
+#define SW_MAX_AXES   8
+#define SW_MAX_LISTS  4
 #define SW_MAX_OUT    24  /* entries of the output table (outputs.c) */
 #define SW_MSG_LEN    640 /* one error message */
 #define SW_MAX_POINTS (INT64_C(1) << 40)
 
+/* An axis is a row of the parameter table with QT_PF_AXIS; axes appear in
+ * datasets in table order. */
 typedef struct {
-    sw_axis_id id;
-    const char *name; /* "g", "T_L", ...: the dimension and coordinate name */
+    const qt_param_info *param;
+    const char *name; /* param->name: the dimension and coordinate name */
+    int derived;      /* 1: T_mean, 2: T_diff (set the temperature pair) */
     int64_t n;
     double *v; /* [n] values in the order written in the config */
 } sw_axis;
@@ -54,6 +42,7 @@ typedef struct {
     char *text;        /* the config file, exactly as read (NUL-terminated) */
     size_t text_len;
     char sha256[65]; /* hex SHA-256 of text */
+    double *lists[SW_MAX_LISTS]; /* storage of list parameters in base */
 } sw_config;
 
 /* Parse and validate YAML text. Returns 0, or -1 with one line in msg naming
@@ -69,10 +58,15 @@ int sw_read_file(const char *path, char **text, size_t *len, char *msg, size_t m
 /* Parameters of the point with axis indices idx[n_axes] in the group of N. */
 void sw_config_point(const sw_config *cfg, int N, const int64_t *idx, qt_params *p);
 
-/* Model, spectral, bath, solver names as written in configs. */
+/* Names of enum values as written in configs (the parameter table's). */
 const char *sw_model_name(qt_model m);
 const char *sw_spectral_name(qt_spectral s);
 const char *sw_bath_name(qt_bath b);
 const char *sw_solver_name(qt_solver s);
+
+/* The value of a scalar table parameter in cfg as text ("flat", "1.5"):
+ * for attributes and messages. */
+const char *sw_config_value_text(const sw_config *cfg, const qt_param_info *pi, char *buf,
+                                 size_t len);
 
 #endif

@@ -161,7 +161,8 @@ int qt_arg_number(const char *opt, const char *text, double *out)
     char *end = NULL;
     errno = 0;
     double v = strtod(text, &end);
-    if (end == text || *end != '\0' || !isfinite(v)) return qt_arg_fail(opt, text, "is not a finite number");
+    if (end == text || *end != '\0' || !isfinite(v))
+        return qt_arg_fail(opt, text, "is not a finite number");
     /* ERANGE on underflow still gives the nearest subnormal or zero: a number */
     if (errno == ERANGE && fabs(v) >= DBL_MIN) return qt_arg_fail(opt, text, "is out of range");
     *out = v;

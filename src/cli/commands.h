@@ -5,6 +5,7 @@
 
 int qt_cmd_point(int argc, char **argv);
 int qt_cmd_bench(int argc, char **argv);
+int qt_cmd_params(int argc, char **argv);
 /* Implemented in src/sweep (MPI + HDF5); absent from a build without them. */
 int qt_cmd_sweep(int argc, char **argv);
 

@@ -1,6 +1,8 @@
 /* qthermo: command dispatcher. */
 #include "commands.h"
 
+#include "args.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@ static void usage(FILE *out)
             "usage:\n"
             "  qthermo point --model nsite|lambda|vee [options]   one grid point, JSON on stdout\n"
             "  qthermo bench [--quick]                            per-point timings\n"
+            "  qthermo params [--json]                            the parameter table\n"
             "  mpirun -np K qthermo sweep CONFIG.yaml -o OUT.h5 [--resume|--force]\n"
             "  qthermo --version\n"
             "Run 'qthermo COMMAND --help' for the options of a command.\n",
@@ -35,6 +38,7 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "point")) return qt_cmd_point(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return qt_cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "params")) return qt_cmd_params(argc - 1, argv + 1);
 #ifdef QT_HAVE_SWEEP
     if (!strcmp(cmd, "sweep")) return qt_cmd_sweep(argc - 1, argv + 1);
 #endif
@@ -46,7 +50,12 @@ int main(int argc, char **argv)
         usage(stdout);
         return QT_EXIT_OK;
     }
-    fprintf(stderr, "qthermo: unknown command '%s'\n", cmd);
+    static const char *const commands[] = {"point", "bench", "params", "sweep"};
+    const char *hint = qt_suggest(cmd, commands, 4);
+    if (hint)
+        fprintf(stderr, "qthermo: unknown command '%s' (did you mean '%s'?)\n", cmd, hint);
+    else
+        fprintf(stderr, "qthermo: unknown command '%s'\n", cmd);
     usage(stderr);
     return QT_EXIT_USAGE;
 }

@@ -47,8 +47,7 @@ static void usage(FILE *out)
 
 /* ---- applying parsed options ------------------------------------------- */
 
-static int apply_list(const qt_param_info *pi, const char *opt, const char *text,
-                      point_request *rq)
+static int apply_list(const qt_param_info *pi, const char *opt, const char *text, point_request *rq)
 {
     int n = 0;
     double *v = qt_arg_list_alloc(opt, text, &n);

@@ -38,7 +38,8 @@ static double cgroup_headroom(void)
         int v2 = !strncmp(line, "0::", 3), v1 = strstr(ctl, "memory") && ctl < rel;
         if (!v2 && !v1) continue;
         const char *dir = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory";
-        snprintf(path, sizeof path, "%s%s/%s", dir, rel + 1, v2 ? "memory.max" : "memory.limit_in_bytes");
+        snprintf(path, sizeof path, "%s%s/%s", dir, rel + 1,
+                 v2 ? "memory.max" : "memory.limit_in_bytes");
         double limit = file_number(path);
         snprintf(path, sizeof path, "%s%s/%s", dir, rel + 1,
                  v2 ? "memory.current" : "memory.usage_in_bytes");

@@ -669,8 +669,7 @@ static int check_given_once(ctx_t *c, const yaml_node_t *root, const yaml_node_t
             !(pi->models & (1u << cfg->model)))
             continue;
         if (find_axis(cfg, pi->name) || lookup(c, root, pi->name, NULL))
-            return fail(c, axes, "axes", "give either %s or T_mean and T_diff, not both",
-                        pi->name);
+            return fail(c, axes, "axes", "give either %s or T_mean and T_diff, not both", pi->name);
     }
     return 0;
 }

@@ -41,7 +41,7 @@ typedef struct {
     unsigned ws_flags; /* QT_WS_DENSE / QT_WS_GAP */
     char *text;        /* the config file, exactly as read (NUL-terminated) */
     size_t text_len;
-    char sha256[65]; /* hex SHA-256 of text */
+    char sha256[65];             /* hex SHA-256 of text */
     double *lists[SW_MAX_LISTS]; /* storage of list parameters in base */
 } sw_config;
 

@@ -162,6 +162,11 @@ typedef struct {
     const char *replaced_by;    /* REQUIRED unless this other parameter is given */
 } qt_param_info;
 
+/* A number as the command line and configs read it: 0, or 1 when text is
+ * not a number, 2 when it is infinite, NaN or overflows. Underflow to a
+ * subnormal or zero is a number. */
+int qt_parse_real(const char *text, double *out);
+
 /* Rows of the table, in help order. */
 int qt_param_count(void);
 const qt_param_info *qt_param_at(int i);

@@ -158,14 +158,9 @@ int qt_arg_fail(const char *opt, const char *text, const char *why)
 
 int qt_arg_number(const char *opt, const char *text, double *out)
 {
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || !isfinite(v))
-        return qt_arg_fail(opt, text, "is not a finite number");
-    /* ERANGE on underflow still gives the nearest subnormal or zero: a number */
-    if (errno == ERANGE && fabs(v) >= DBL_MIN) return qt_arg_fail(opt, text, "is out of range");
-    *out = v;
+    int st = qt_parse_real(text, out);
+    if (st == 1) return qt_arg_fail(opt, text, "is not a number");
+    if (st == 2) return qt_arg_fail(opt, text, "is not a finite number");
     return 0;
 }
 
@@ -177,16 +172,20 @@ double *qt_arg_list_alloc(const char *opt, const char *text, int *n)
     if (!v) return NULL;
     const char *s = text;
     for (int i = 0; i < cap; i++) {
-        char *end = NULL;
-        errno = 0;
-        v[i] = strtod(s, &end);
-        int last = i == cap - 1;
-        if (end == s || !isfinite(v[i]) || (last ? *end != '\0' : *end != ',')) {
+        size_t len = strcspn(s, ",");
+        char item[64];
+        int bad = len == 0 || len >= sizeof item;
+        if (!bad) {
+            memcpy(item, s, len);
+            item[len] = '\0';
+            bad = qt_parse_real(item, &v[i]) != 0;
+        }
+        if (bad) {
             free(v);
             qt_arg_fail(opt, text, "is not a list of comma-separated finite numbers");
             return NULL;
         }
-        s = end + 1;
+        s += len + 1;
     }
     *n = cap;
     return v;

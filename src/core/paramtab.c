@@ -1,9 +1,12 @@
 /* The parameter table: the one place that names a parameter and says what
  * values it takes. Everything else (command line, sweep config, JSON, HDF5,
  * help texts, plots) reads these rows. */
+#include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -299,4 +302,15 @@ void qt_param_defaults(qt_params *p, qt_options *o)
         if (r->where == IN_PARAMS && !p) continue;
         qt_param_set(p, o, &r->info, r->info.def);
     }
+}
+
+int qt_parse_real(const char *text, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0') return 1;
+    if (!isfinite(v) || (errno == ERANGE && fabs(v) >= DBL_MIN)) return 2;
+    *out = v;
+    return 0;
 }

@@ -146,14 +146,9 @@ static int get_double(ctx_t *c, const yaml_node_t *n, const char *key, double *o
     for (int i = 0; i < 4; i++)
         if (!strcasecmp(s, nonfinite[i]))
             return fail(c, n, key, "must be a finite number (got '%s')", s);
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || !*s)
-        return fail(c, n, key, "wrong type: expected a number, got '%s'", s);
-    if (!isfinite(v) || errno == ERANGE)
-        return fail(c, n, key, "must be a finite number (got '%s')", s);
-    *out = v;
+    int st = qt_parse_real(s, out);
+    if (st == 1) return fail(c, n, key, "wrong type: expected a number, got '%s'", s);
+    if (st == 2) return fail(c, n, key, "must be a finite number (got '%s')", s);
     return 0;
 }
 

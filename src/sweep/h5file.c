@@ -11,26 +11,45 @@
  *    the file (in the OS page cache, which survives SIGKILL);
  *  - the superblock is the default (version 0) one, which has no "file open
  *    for writing" flag, so a killed file opens without h5clear. */
-#include "h5file.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <hdf5.h>
 #include <hdf5_hl.h>
 
 #include "outputs.h"
+#include "writer.h"
 
 #define FORMAT_NAME "qthermo-sweep-1"
 
+/* In a function with `char *msg, size_t msglen`: on a negative value,
+ * say which call failed and where, and return -1. */
 #define CHECK(expr, what)                                                                          \
     do {                                                                                           \
         if ((expr) < 0) {                                                                          \
             snprintf(msg, msglen, "HDF5: %s failed (%s:%d)", what, __FILE__, __LINE__);            \
-            goto fail;                                                                             \
+            return -1;                                                                             \
         }                                                                                          \
     } while (0)
+
+typedef struct {
+    hid_t grp;
+    hid_t dset[SW_MAX_OUT]; /* parallel to cfg->out */
+    hid_t done;
+    hid_t space[SW_EXT_COUNT]; /* file spaces by extent kind, reused */
+} h5_block;
+
+struct sw_writer_state {
+    const sw_config *cfg;
+    const sw_grid *g;
+    hid_t file;
+    int n_blocks;
+    h5_block *blk;
+    hid_t dxpl;    /* independent transfers */
+    void *scratch; /* rank 0: integer conversions of one batch */
+};
 
 static hid_t file_type(sw_type t)
 {
@@ -174,7 +193,14 @@ static hid_t make_scale(hid_t loc, const char *name, hid_t ftype, hid_t mtype, c
     return d;
 }
 
-static int open_spaces(sw_h5_block *hb, const sw_config *cfg, const sw_block *blk)
+/* The coordinate dataset of axis a in group loc. */
+static hid_t make_axis_scale(hid_t loc, const sw_config *cfg, int a, int rank, hid_t dxpl)
+{
+    return make_scale(loc, cfg->axis[a].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg->axis[a].v,
+                      (hsize_t)cfg->axis[a].n, rank, dxpl);
+}
+
+static int open_spaces(h5_block *hb, const sw_config *cfg, const sw_block *blk)
 {
     hsize_t dims[SW_MAX_AXES + 1];
     for (int a = 0; a < cfg->n_axes; a++) dims[a] = (hsize_t)cfg->axis[a].n;
@@ -184,16 +210,6 @@ static int open_spaces(sw_h5_block *hb, const sw_config *cfg, const sw_block *bl
         if (hb->space[e] < 0) return -1;
     }
     return 0;
-}
-
-static void init_ids(sw_h5 *h)
-{
-    for (int b = 0; b < h->n_blocks; b++) {
-        sw_h5_block *hb = &h->blk[b];
-        hb->grp = hb->done = -1;
-        for (int k = 0; k < SW_MAX_OUT; k++) hb->dset[k] = -1;
-        for (int e = 0; e < SW_EXT_COUNT; e++) hb->space[e] = -1;
-    }
 }
 
 static hid_t mpio_fapl(MPI_Comm comm)
@@ -206,261 +222,371 @@ static hid_t mpio_fapl(MPI_Comm comm)
     return fapl;
 }
 
-static int alloc_blocks(sw_h5 *h, const sw_grid *g)
+static int h5_close(sw_writer_state *w);
+
+/* The writer's state with every id -1, the transfer list, and on rank 0
+ * the scratch buffer of the largest batch; NULL when out of memory. */
+static sw_writer_state *h5_alloc(MPI_Comm comm, const sw_config *cfg, const sw_grid *g)
 {
-    h->n_blocks = g->n_blocks;
-    h->blk = calloc((size_t)g->n_blocks, sizeof *h->blk);
-    if (!h->blk) return -1;
-    init_ids(h);
-    h->dxpl = H5Pcreate(H5P_DATASET_XFER);
-    if (h->dxpl < 0 || H5Pset_dxpl_mpio(h->dxpl, H5FD_MPIO_INDEPENDENT) < 0) return -1;
+    if (!getenv("QTHERMO_H5_DEBUG")) H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    sw_writer_state *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->cfg = cfg;
+    w->g = g;
+    w->file = w->dxpl = -1;
+    w->n_blocks = g->n_blocks;
+    w->blk = calloc((size_t)g->n_blocks, sizeof *w->blk);
+    for (int b = 0; w->blk && b < w->n_blocks; b++) {
+        h5_block *hb = &w->blk[b];
+        hb->grp = hb->done = -1;
+        for (int k = 0; k < SW_MAX_OUT; k++) hb->dset[k] = -1;
+        for (int e = 0; e < SW_EXT_COUNT; e++) hb->space[e] = -1;
+    }
+    const size_t scratch =
+        (size_t)SW_BATCH_MAX * (size_t)(g->max_N > 4 ? g->max_N : 4) * sizeof(int32_t);
+    if (rank == 0) w->scratch = malloc(scratch);
+    w->dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (!w->blk || (rank == 0 && !w->scratch) || w->dxpl < 0 ||
+        H5Pset_dxpl_mpio(w->dxpl, H5FD_MPIO_INDEPENDENT) < 0) {
+        h5_close(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Root attributes that depend on the model: energies or h, and d. */
+static int model_attrs(hid_t root, const sw_config *cfg, char *msg, size_t msglen)
+{
+    static const char *const lam[3] = {"E_1", "E_2", "E_e"}, *const vee[3] = {"E_g", "E_1", "E_2"};
+    if (cfg->model == QT_MODEL_NSITE) {
+        CHECK(attr_double(root, "h", cfg->base.h), "attribute");
+        return 0;
+    }
+    for (int i = 0; i < 3; i++)
+        CHECK(attr_double(root, (cfg->model == QT_MODEL_LAMBDA ? lam : vee)[i], cfg->base.E[i]),
+              "attribute");
+    CHECK(attr_double(root, "d", cfg->base.d), "attribute");
     return 0;
 }
 
-int sw_h5_create(sw_h5 *h, const char *path, MPI_Comm comm, const sw_config *cfg, const sw_grid *g,
-                 const char *created, char *msg, size_t msglen)
+static const char *temperatures_text(const sw_config *cfg)
 {
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    memset(h, 0, sizeof *h);
-    h->file = -1;
-    hid_t fapl = -1, axis_ds[SW_MAX_AXES], nds = -1, extds[SW_EXT_COUNT];
-    for (int a = 0; a < SW_MAX_AXES; a++) axis_ds[a] = -1;
-    if (alloc_blocks(h, g)) {
-        snprintf(msg, msglen, "out of memory");
-        goto fail;
-    }
-    CHECK(fapl = mpio_fapl(comm), "H5Pset_fapl_mpio");
-    h->file = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
-    if (h->file < 0) {
-        snprintf(msg, msglen, "%s: cannot create HDF5 file", path);
-        goto fail;
-    }
-    hid_t root = h->file;
+    const int nsite = cfg->model == QT_MODEL_NSITE;
+    if (cfg->mean_diff)
+        return nsite ? "T_L = T_mean + T_diff/2, T_R = T_mean - T_diff/2"
+                     : "T_1 = T_mean + T_diff/2, T_2 = T_mean - T_diff/2";
+    return nsite ? "T_L, T_R" : "T_1, T_2";
+}
 
-    /* root attributes */
+static int root_attrs(hid_t root, const sw_config *cfg, const char *created, char *msg,
+                      size_t msglen)
+{
     CHECK(attr_str(root, "qthermo_format", FORMAT_NAME), "attribute");
     CHECK(attr_str(root, "qthermo_version", QT_VERSION), "attribute");
     CHECK(attr_str(root, "config_yaml", cfg->text), "attribute");
     CHECK(attr_str(root, "config_sha256", cfg->sha256), "attribute");
     CHECK(attr_str(root, "model", sw_model_name(cfg->model)), "attribute");
-    if (cfg->model == QT_MODEL_NSITE) {
-        CHECK(attr_double(root, "h", cfg->base.h), "attribute");
-    } else {
-        static const char *const lam[3] = {"E_1", "E_2", "E_e"}, *const vee[3] = {"E_g", "E_1",
-                                                                                  "E_2"};
-        for (int i = 0; i < 3; i++)
-            CHECK(attr_double(root, (cfg->model == QT_MODEL_LAMBDA ? lam : vee)[i], cfg->base.E[i]),
-                  "attribute");
-        CHECK(attr_double(root, "d", cfg->base.d), "attribute");
-    }
+    if (model_attrs(root, cfg, msg, msglen)) return -1;
     CHECK(attr_double(root, "gamma", cfg->base.gamma), "attribute");
     CHECK(attr_str(root, "spectral", sw_spectral_name(cfg->base.spectral)), "attribute");
     CHECK(attr_str(root, "bath", sw_bath_name(cfg->base.bath)), "attribute");
     CHECK(attr_str(root, "solver", sw_solver_name(cfg->opt.solver)), "attribute");
     CHECK(attr_double(root, "tol", cfg->opt.tol), "attribute");
     CHECK(attr_double(root, "phase_threshold", cfg->opt.phase_threshold), "attribute");
-    CHECK(attr_str(root, "temperatures",
-                   cfg->mean_diff ? (cfg->model == QT_MODEL_NSITE
-                                         ? "T_L = T_mean + T_diff/2, T_R = T_mean - T_diff/2"
-                                         : "T_1 = T_mean + T_diff/2, T_2 = T_mean - T_diff/2")
-                                  : (cfg->model == QT_MODEL_NSITE ? "T_L, T_R" : "T_1, T_2")),
-          "attribute");
+    CHECK(attr_str(root, "temperatures", temperatures_text(cfg)), "attribute");
     CHECK(attr_str(root, "created", created), "attribute");
-
-    /* coordinates */
-    for (int a = 0; a < cfg->n_axes; a++)
-        CHECK(axis_ds[a] = make_scale(root, cfg->axis[a].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                                      cfg->axis[a].v, (hsize_t)cfg->axis[a].n, rank, h->dxpl),
-              "coordinate dataset");
-    if (cfg->model == QT_MODEL_NSITE)
-        CHECK(nds = make_scale(root, "N", H5T_STD_I32LE, H5T_NATIVE_INT, cfg->N, (hsize_t)cfg->n_N,
-                               rank, h->dxpl),
-              "coordinate N");
-
-    for (int b = 0; b < g->n_blocks; b++) {
-        const sw_block *blk = &g->blk[b];
-        sw_h5_block *hb = &h->blk[b];
-        if (cfg->model == QT_MODEL_NSITE) {
-            CHECK(hb->grp = H5Gcreate2(root, blk->group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                  "H5Gcreate");
-            CHECK(attr_int(hb->grp, "N", blk->N), "attribute");
-        } else {
-            CHECK(hb->grp = H5Gopen2(root, "/", H5P_DEFAULT), "H5Gopen");
-        }
-        CHECK(open_spaces(hb, cfg, blk), "H5Screate");
-        /* nsite groups get their own copies of the axis coordinates, so that
-         * xarray.open_dataset(f, group="N10") shows their values too */
-        hid_t gax[SW_MAX_AXES];
-        for (int a = 0; a < cfg->n_axes; a++) gax[a] = axis_ds[a];
-        if (cfg->model == QT_MODEL_NSITE)
-            for (int a = 0; a < cfg->n_axes; a++)
-                CHECK(gax[a] =
-                          make_scale(hb->grp, cfg->axis[a].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                                     cfg->axis[a].v, (hsize_t)cfg->axis[a].n, rank, h->dxpl),
-                      "coordinate dataset");
-        /* scales of the per-point dimensions: site / level / bath / mode */
-        for (int e = 0; e < SW_EXT_COUNT; e++) extds[e] = -1;
-        for (int k = 0; k < cfg->n_out; k++) {
-            sw_ext e = sw_outputs[cfg->out[k]].ext;
-            if (e == SW_EXT_1 || extds[e] >= 0) continue;
-            const char *dim = sw_ext_dim(e, cfg->model);
-            int same = -1; /* nsite: site populations and heat currents share "site" */
-            for (int f = 1; f < SW_EXT_COUNT; f++)
-                if (f != (int)e && extds[f] >= 0 && !strcmp(sw_ext_dim((sw_ext)f, cfg->model), dim))
-                    same = f;
-            if (same >= 0) {
-                extds[e] = extds[same];
-                continue;
-            }
-            int n = sw_ext_size(e, cfg->model, blk->N);
-            int *v = malloc((size_t)n * sizeof(int));
-            if (!v) CHECK(-1, "malloc");
-            for (int i = 0; i < n; i++) v[i] = i + 1;
-            extds[e] = make_scale(hb->grp, dim, H5T_STD_I32LE, H5T_NATIVE_INT, v, (hsize_t)n, rank,
-                                  h->dxpl);
-            free(v);
-            CHECK(extds[e], "scale dataset");
-        }
-        for (int k = 0; k <= cfg->n_out; k++) { /* k == n_out: done */
-            const sw_output *o = k < cfg->n_out ? &sw_outputs[cfg->out[k]] : NULL;
-            const sw_ext e = o ? o->ext : SW_EXT_1;
-            const int rk = cfg->n_axes + (e != SW_EXT_1);
-            hsize_t dims[SW_MAX_AXES + 1];
-            CHECK(H5Sget_simple_extent_dims(hb->space[e], dims, NULL), "H5Sget_simple_extent_dims");
-            hid_t d;
-            if (o) {
-                double fd = sw_fill_value(o);
-                int8_t f8 = (int8_t)fd;
-                int32_t f32 = (int32_t)fd;
-                const void *fill = o->type == SW_I8    ? (void *)&f8
-                                   : o->type == SW_I32 ? (void *)&f32
-                                                       : (void *)&fd;
-                CHECK(d = make_dataset(hb->grp, o->name, file_type(o->type), mem_type(o->type),
-                                       fill, rk, dims),
-                      "H5Dcreate");
-                hb->dset[k] = d;
-                CHECK(attr_str(d, "description", o->doc), "attribute");
-                if (k != SW_OUT_STATUS)
-                    CHECK(attr_num(d, "_FillValue", file_type(o->type), mem_type(o->type), fill),
-                          "attribute _FillValue");
-                else
-                    CHECK(status_flags(d), "attribute flag_values");
-            } else {
-                uint8_t zero = 0;
-                CHECK(d = make_dataset(hb->grp, "done", H5T_STD_U8LE, H5T_NATIVE_UINT8, &zero, rk,
-                                       dims),
-                      "H5Dcreate done");
-                hb->done = d;
-                CHECK(
-                    attr_str(d, "description", "1 when the point's results are completely written"),
-                    "attribute");
-            }
-            for (int a = 0; a < cfg->n_axes; a++)
-                CHECK(H5DSattach_scale(d, gax[a], (unsigned)a), "H5DSattach_scale");
-            if (e != SW_EXT_1)
-                CHECK(H5DSattach_scale(d, extds[e], (unsigned)cfg->n_axes), "H5DSattach_scale");
-        }
-        for (int e = 1; e < SW_EXT_COUNT; e++) {
-            if (extds[e] < 0) continue;
-            hid_t id = extds[e];
-            for (int f = e; f < SW_EXT_COUNT; f++)
-                if (extds[f] == id) extds[f] = -1;
-            H5Dclose(id);
-        }
-        for (int a = 0; a < cfg->n_axes; a++)
-            if (gax[a] != axis_ds[a]) H5Dclose(gax[a]);
-    }
-    for (int a = 0; a < cfg->n_axes; a++) H5Dclose(axis_ds[a]), axis_ds[a] = -1;
-    if (nds >= 0) H5Dclose(nds), nds = -1;
-    H5Pclose(fapl);
-    fapl = -1;
-    /* everything the run needs exists: put the metadata on disk */
-    CHECK(H5Fflush(h->file, H5F_SCOPE_GLOBAL), "H5Fflush");
     return 0;
-fail:
+}
+
+/* Dimension-scale datasets made while laying out one file; -1 = none. */
+typedef struct {
+    hid_t axis[SW_MAX_AXES]; /* root coordinates */
+    hid_t N;                 /* nsite: the N coordinate */
+    hid_t gax[SW_MAX_AXES];  /* the current group's coordinates (nsite: copies) */
+    hid_t ext[SW_EXT_COUNT]; /* the current group's per-point dimensions */
+} h5_scales;
+
+static void close_group_scales(h5_scales *sc)
+{
+    for (int e = 1; e < SW_EXT_COUNT; e++) {
+        if (sc->ext[e] < 0) continue;
+        hid_t id = sc->ext[e]; /* several kinds may share one dataset */
+        for (int f = e; f < SW_EXT_COUNT; f++)
+            if (sc->ext[f] == id) sc->ext[f] = -1;
+        H5Dclose(id);
+    }
+    for (int a = 0; a < SW_MAX_AXES; a++) {
+        if (sc->gax[a] >= 0 && sc->gax[a] != sc->axis[a]) H5Dclose(sc->gax[a]);
+        sc->gax[a] = -1;
+    }
+}
+
+static void close_scales(h5_scales *sc)
+{
+    close_group_scales(sc);
     for (int a = 0; a < SW_MAX_AXES; a++)
-        if (axis_ds[a] >= 0) H5Dclose(axis_ds[a]);
-    if (nds >= 0) H5Dclose(nds);
-    if (fapl >= 0) H5Pclose(fapl);
-    sw_h5_close(h);
-    return -1;
+        if (sc->axis[a] >= 0) H5Dclose(sc->axis[a]), sc->axis[a] = -1;
+    if (sc->N >= 0) H5Dclose(sc->N), sc->N = -1;
 }
 
-int sw_h5_open(sw_h5 *h, const char *path, MPI_Comm comm, const sw_config *cfg, const sw_grid *g,
-               int writable, char *msg, size_t msglen)
+static int root_coordinates(sw_writer_state *w, int rank, h5_scales *sc, char *msg, size_t msglen)
 {
-    memset(h, 0, sizeof *h);
-    h->file = -1;
-    hid_t fapl = -1;
-    char buf[128];
-    if (alloc_blocks(h, g)) {
-        snprintf(msg, msglen, "out of memory");
-        goto fail;
+    const sw_config *cfg = w->cfg;
+    for (int a = 0; a < cfg->n_axes; a++)
+        CHECK(sc->axis[a] = make_axis_scale(w->file, cfg, a, rank, w->dxpl), "coordinate dataset");
+    if (cfg->model == QT_MODEL_NSITE)
+        CHECK(sc->N = make_scale(w->file, "N", H5T_STD_I32LE, H5T_NATIVE_INT, cfg->N,
+                                 (hsize_t)cfg->n_N, rank, w->dxpl),
+              "coordinate N");
+    return 0;
+}
+
+/* Block b's group (nsite: "N10" with attribute N; else the root), its file
+ * spaces and its axis coordinates: nsite groups get their own copies, so
+ * that xarray.open_dataset(f, group="N10") shows their values too. */
+static int block_group(sw_writer_state *w, int b, int rank, h5_scales *sc, char *msg, size_t msglen)
+{
+    const sw_config *cfg = w->cfg;
+    const sw_block *blk = &w->g->blk[b];
+    h5_block *hb = &w->blk[b];
+    const int nsite = cfg->model == QT_MODEL_NSITE;
+    if (nsite) {
+        CHECK(hb->grp = H5Gcreate2(w->file, blk->group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+              "H5Gcreate");
+        CHECK(attr_int(hb->grp, "N", blk->N), "attribute");
+    } else {
+        CHECK(hb->grp = H5Gopen2(w->file, "/", H5P_DEFAULT), "H5Gopen");
     }
-    CHECK(fapl = mpio_fapl(comm), "H5Pset_fapl_mpio");
-    h->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
-    if (h->file < 0) {
-        snprintf(msg, msglen, "%s: cannot open as an HDF5 file for --resume", path);
-        sw_h5_close(h);
-        return 2;
-    }
-    if (read_attr_str(h->file, "qthermo_format", buf, sizeof buf) || strcmp(buf, FORMAT_NAME)) {
-        snprintf(msg, msglen, "%s: not a qthermo sweep file (no qthermo_format = %s)", path,
-                 FORMAT_NAME);
-        sw_h5_close(h);
-        return 2;
-    }
-    if (read_attr_str(h->file, "config_sha256", buf, sizeof buf) || strcmp(buf, cfg->sha256)) {
-        snprintf(msg, msglen,
-                 "%s: config_sha256 %.16s... differs from this config's %.16s...: the file was "
-                 "made from another config; refusing to --resume (use --force to start over)",
-                 path, buf, cfg->sha256);
-        sw_h5_close(h);
-        return 2;
-    }
-    for (int b = 0; b < g->n_blocks; b++) {
-        sw_h5_block *hb = &h->blk[b];
-        CHECK(hb->grp = H5Gopen2(h->file, g->blk[b].group, H5P_DEFAULT), "H5Gopen");
-        CHECK(open_spaces(hb, cfg, &g->blk[b]), "H5Screate");
-        for (int k = 0; k <= cfg->n_out; k++) {
-            const char *name = k < cfg->n_out ? sw_outputs[cfg->out[k]].name : "done";
-            sw_ext e = k < cfg->n_out ? sw_outputs[cfg->out[k]].ext : SW_EXT_1;
-            hid_t d = H5Dopen2(hb->grp, name, H5P_DEFAULT);
-            if (d < 0) {
-                snprintf(msg, msglen, "%s: dataset %s/%s missing", path, g->blk[b].group, name);
-                sw_h5_close(h);
-                return 2;
-            }
-            if (k < cfg->n_out)
-                hb->dset[k] = d;
-            else
-                hb->done = d;
-            hid_t s = H5Dget_space(d);
-            htri_t same = H5Sextent_equal(s, hb->space[e]);
-            H5Sclose(s);
-            if (same <= 0) {
-                snprintf(msg, msglen, "%s: dataset %s/%s has another shape than the config's grid",
-                         path, g->blk[b].group, name);
-                sw_h5_close(h);
-                return 2;
-            }
-        }
+    CHECK(open_spaces(hb, cfg, blk), "H5Screate");
+    for (int a = 0; a < cfg->n_axes; a++) sc->gax[a] = sc->axis[a];
+    if (nsite)
+        for (int a = 0; a < cfg->n_axes; a++)
+            CHECK(sc->gax[a] = make_axis_scale(hb->grp, cfg, a, rank, w->dxpl),
+                  "coordinate dataset");
+    return 0;
+}
+
+/* The scale of per-point dimension e (site / level / bath / mode) in block
+ * b, shared with an earlier kind of the same name (nsite: site populations
+ * and heat currents share "site"). */
+static hid_t ext_scale(sw_writer_state *w, int b, sw_ext e, int rank, const h5_scales *sc)
+{
+    const qt_model model = w->cfg->model;
+    const char *dim = sw_ext_dim(e, model);
+    for (int f = 1; f < SW_EXT_COUNT; f++)
+        if (f != (int)e && sc->ext[f] >= 0 && !strcmp(sw_ext_dim((sw_ext)f, model), dim))
+            return sc->ext[f];
+    const int n = sw_ext_size(e, model, w->g->blk[b].N);
+    int *v = malloc((size_t)n * sizeof(int));
+    if (!v) return -1;
+    for (int i = 0; i < n; i++) v[i] = i + 1;
+    hid_t d =
+        make_scale(w->blk[b].grp, dim, H5T_STD_I32LE, H5T_NATIVE_INT, v, (hsize_t)n, rank, w->dxpl);
+    free(v);
+    return d;
+}
+
+static int ext_scales(sw_writer_state *w, int b, int rank, h5_scales *sc, char *msg, size_t msglen)
+{
+    const sw_config *cfg = w->cfg;
+    for (int e = 0; e < SW_EXT_COUNT; e++) sc->ext[e] = -1;
+    for (int k = 0; k < cfg->n_out; k++) {
+        sw_ext e = sw_outputs[cfg->out[k]].ext;
+        if (e == SW_EXT_1 || sc->ext[e] >= 0) continue;
+        CHECK(sc->ext[e] = ext_scale(w, b, e, rank, sc), "scale dataset");
     }
     return 0;
-fail:
-    sw_h5_close(h);
-    return -1;
 }
 
-size_t sw_h5_scratch_bytes(const sw_grid *g, int64_t count)
+/* Observable k of block b (k < n_out), or `done` (k == n_out). */
+static hid_t block_dataset(sw_writer_state *w, int b, int k, char *msg, size_t msglen)
 {
-    return (size_t)count * (size_t)(g->max_N > 4 ? g->max_N : 4) * sizeof(int32_t);
+    const sw_config *cfg = w->cfg;
+    h5_block *hb = &w->blk[b];
+    const sw_output *o = k < cfg->n_out ? &sw_outputs[cfg->out[k]] : NULL;
+    const sw_ext e = o ? o->ext : SW_EXT_1;
+    const int rk = cfg->n_axes + (e != SW_EXT_1);
+    hsize_t dims[SW_MAX_AXES + 1];
+    CHECK(H5Sget_simple_extent_dims(hb->space[e], dims, NULL), "H5Sget_simple_extent_dims");
+    hid_t d;
+    if (!o) {
+        uint8_t zero = 0;
+        CHECK(d = make_dataset(hb->grp, "done", H5T_STD_U8LE, H5T_NATIVE_UINT8, &zero, rk, dims),
+              "H5Dcreate done");
+        hb->done = d;
+        CHECK(attr_str(d, "description", "1 when the point's results are completely written"),
+              "attribute");
+        return d;
+    }
+    double fd = sw_fill_value(o);
+    int8_t f8 = (int8_t)fd;
+    int32_t f32 = (int32_t)fd;
+    const void *fill = o->type == SW_I8 ? (void *)&f8 : o->type == SW_I32 ? (void *)&f32 : &fd;
+    CHECK(d = make_dataset(hb->grp, o->name, file_type(o->type), mem_type(o->type), fill, rk, dims),
+          "H5Dcreate");
+    hb->dset[k] = d;
+    CHECK(attr_str(d, "description", o->doc), "attribute");
+    if (k != SW_OUT_STATUS)
+        CHECK(attr_num(d, "_FillValue", file_type(o->type), mem_type(o->type), fill),
+              "attribute _FillValue");
+    else
+        CHECK(status_flags(d), "attribute flag_values");
+    return d;
 }
+
+static int block_datasets(sw_writer_state *w, int b, const h5_scales *sc, char *msg, size_t msglen)
+{
+    const sw_config *cfg = w->cfg;
+    for (int k = 0; k <= cfg->n_out; k++) { /* k == n_out: done */
+        const sw_ext e = k < cfg->n_out ? sw_outputs[cfg->out[k]].ext : SW_EXT_1;
+        hid_t d = block_dataset(w, b, k, msg, msglen);
+        if (d < 0) return -1;
+        for (int a = 0; a < cfg->n_axes; a++)
+            CHECK(H5DSattach_scale(d, sc->gax[a], (unsigned)a), "H5DSattach_scale");
+        if (e != SW_EXT_1)
+            CHECK(H5DSattach_scale(d, sc->ext[e], (unsigned)cfg->n_axes), "H5DSattach_scale");
+    }
+    return 0;
+}
+
+/* Everything in the new file: attributes, coordinates, every group. */
+static int lay_out(sw_writer_state *w, int rank, const char *created, char *msg, size_t msglen)
+{
+    h5_scales sc;
+    memset(&sc, -1, sizeof sc); /* every id -1 */
+    int rc = root_attrs(w->file, w->cfg, created, msg, msglen) ||
+             root_coordinates(w, rank, &sc, msg, msglen);
+    for (int b = 0; !rc && b < w->g->n_blocks; b++) {
+        rc = block_group(w, b, rank, &sc, msg, msglen) ||
+             ext_scales(w, b, rank, &sc, msg, msglen) || block_datasets(w, b, &sc, msg, msglen);
+        close_group_scales(&sc);
+    }
+    close_scales(&sc);
+    return rc ? -1 : 0;
+}
+
+/* Everything the run needs exists: put the metadata on disk. */
+static int flush_layout(sw_writer_state *w, char *msg, size_t msglen)
+{
+    CHECK(H5Fflush(w->file, H5F_SCOPE_GLOBAL), "H5Fflush");
+    return 0;
+}
+
+static int h5_create(sw_writer_state **out, const char *path, MPI_Comm comm, const sw_config *cfg,
+                     const sw_grid *g, const char *created, char *msg, size_t msglen)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    *out = NULL;
+    sw_writer_state *w = h5_alloc(comm, cfg, g);
+    if (!w) return snprintf(msg, msglen, "out of memory"), -1;
+    hid_t fapl = mpio_fapl(comm);
+    if (fapl < 0) {
+        snprintf(msg, msglen, "HDF5: H5Pset_fapl_mpio failed (%s:%d)", __FILE__, __LINE__);
+        h5_close(w);
+        return -1;
+    }
+    w->file = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    if (w->file < 0) {
+        snprintf(msg, msglen, "%s: cannot create HDF5 file", path);
+        h5_close(w);
+        return -1;
+    }
+    if (lay_out(w, rank, created, msg, msglen) || flush_layout(w, msg, msglen)) {
+        h5_close(w);
+        return -1;
+    }
+    *out = w;
+    return 0;
+}
+
+/* ---- resume ------------------------------------------------------------ */
+
+/* Open dataset `name` of block b and check its shape against the grid.
+ * 0, 2 (missing or another shape: msg) or -1. */
+static int open_checked(sw_writer_state *w, int b, const char *name, sw_ext e, hid_t *id,
+                        const char *path, char *msg, size_t msglen)
+{
+    const char *group = w->g->blk[b].group;
+    hid_t d = H5Dopen2(w->blk[b].grp, name, H5P_DEFAULT);
+    if (d < 0) return snprintf(msg, msglen, "%s: dataset %s/%s missing", path, group, name), 2;
+    *id = d;
+    hid_t s = H5Dget_space(d);
+    htri_t same = H5Sextent_equal(s, w->blk[b].space[e]);
+    H5Sclose(s);
+    if (same <= 0)
+        return snprintf(msg, msglen, "%s: dataset %s/%s has another shape than the config's grid",
+                        path, group, name),
+               2;
+    return 0;
+}
+
+static int open_block(sw_writer_state *w, int b, const char *path, char *msg, size_t msglen)
+{
+    const sw_config *cfg = w->cfg;
+    h5_block *hb = &w->blk[b];
+    CHECK(hb->grp = H5Gopen2(w->file, w->g->blk[b].group, H5P_DEFAULT), "H5Gopen");
+    CHECK(open_spaces(hb, cfg, &w->g->blk[b]), "H5Screate");
+    for (int k = 0; k < cfg->n_out; k++) {
+        const sw_output *o = &sw_outputs[cfg->out[k]];
+        int rc = open_checked(w, b, o->name, o->ext, &hb->dset[k], path, msg, msglen);
+        if (rc) return rc;
+    }
+    return open_checked(w, b, "done", SW_EXT_1, &hb->done, path, msg, msglen);
+}
+
+/* The file's identity: format name and config hash. 0 or 2 (msg). */
+static int check_identity(sw_writer_state *w, const char *path, char *msg, size_t msglen)
+{
+    char buf[128];
+    if (read_attr_str(w->file, "qthermo_format", buf, sizeof buf) || strcmp(buf, FORMAT_NAME))
+        return snprintf(msg, msglen, "%s: not a qthermo sweep file (no qthermo_format = %s)", path,
+                        FORMAT_NAME),
+               2;
+    if (read_attr_str(w->file, "config_sha256", buf, sizeof buf) || strcmp(buf, w->cfg->sha256))
+        return snprintf(msg, msglen,
+                        "%s: config_sha256 %.16s... differs from this config's %.16s...: the file "
+                        "was made from another config; refusing to --resume (use --force to start "
+                        "over)",
+                        path, buf, w->cfg->sha256),
+               2;
+    return 0;
+}
+
+static int h5_open(sw_writer_state **out, const char *path, MPI_Comm comm, const sw_config *cfg,
+                   const sw_grid *g, int writable, char *msg, size_t msglen)
+{
+    *out = NULL;
+    sw_writer_state *w = h5_alloc(comm, cfg, g);
+    if (!w) return snprintf(msg, msglen, "out of memory"), -1;
+    hid_t fapl = mpio_fapl(comm);
+    if (fapl < 0) {
+        snprintf(msg, msglen, "HDF5: H5Pset_fapl_mpio failed (%s:%d)", __FILE__, __LINE__);
+        h5_close(w);
+        return -1;
+    }
+    w->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    int rc = 0;
+    if (w->file < 0)
+        rc = 2, snprintf(msg, msglen, "%s: cannot open as an HDF5 file for --resume", path);
+    if (!rc) rc = check_identity(w, path, msg, msglen);
+    for (int b = 0; !rc && b < g->n_blocks; b++) rc = open_block(w, b, path, msg, msglen);
+    if (rc) {
+        h5_close(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+/* ---- the run ----------------------------------------------------------- */
 
 /* Select the flat range on each extent space of block hb. */
-static int select_range(sw_h5_block *hb, const sw_config *cfg, const sw_block *blk, int64_t start,
+static int select_range(h5_block *hb, const sw_config *cfg, const sw_block *blk, int64_t start,
                         int64_t count)
 {
     const int r = cfg->n_axes;
@@ -483,11 +609,35 @@ static int select_range(sw_h5_block *hb, const sw_config *cfg, const sw_block *b
     return 0;
 }
 
-int sw_h5_write_batch(sw_h5 *h, const sw_config *cfg, const sw_grid *g, int b, int64_t start,
-                      int64_t count, const double *packed, void *scratch)
+/* n values of output o (k == n_out: the done flags, all 1) from the packed
+ * column src to the selected points of dataset k. */
+static herr_t write_column(sw_writer_state *w, h5_block *hb, int k, const sw_output *o, hid_t ms,
+                           hid_t fs, const double *src, hsize_t n)
 {
-    sw_h5_block *hb = &h->blk[b];
-    const sw_block *blk = &g->blk[b];
+    if (!o) {
+        memset(w->scratch, 1, (size_t)n);
+        return H5Dwrite(hb->done, H5T_NATIVE_UINT8, ms, fs, w->dxpl, w->scratch);
+    }
+    if (o->type == SW_I8) {
+        int8_t *t = w->scratch;
+        for (hsize_t i = 0; i < n; i++) t[i] = (int8_t)src[i];
+        return H5Dwrite(hb->dset[k], H5T_NATIVE_INT8, ms, fs, w->dxpl, t);
+    }
+    if (o->type == SW_I32) {
+        int32_t *t = w->scratch;
+        for (hsize_t i = 0; i < n; i++) t[i] = (int32_t)src[i];
+        return H5Dwrite(hb->dset[k], H5T_NATIVE_INT32, ms, fs, w->dxpl, t);
+    }
+    return H5Dwrite(hb->dset[k], H5T_NATIVE_DOUBLE, ms, fs, w->dxpl, src);
+}
+
+/* Every observable and status first, then the done flags. */
+static int h5_write_batch(sw_writer_state *w, int b, int64_t start, int64_t count,
+                          const double *packed)
+{
+    const sw_config *cfg = w->cfg;
+    h5_block *hb = &w->blk[b];
+    const sw_block *blk = &w->g->blk[b];
     if (count <= 0) return 0;
     if (select_range(hb, cfg, blk, start, count)) return -1;
     int rc = 0;
@@ -498,21 +648,7 @@ int sw_h5_write_batch(sw_h5 *h, const sw_config *cfg, const sw_grid *g, int b, i
         hid_t ms = H5Screate_simple(1, &n, NULL);
         if (ms < 0) return -1;
         const double *src = o ? packed + (int64_t)blk->col[k] * count : NULL;
-        herr_t err;
-        if (!o) {
-            memset(scratch, 1, (size_t)n);
-            err = H5Dwrite(hb->done, H5T_NATIVE_UINT8, ms, hb->space[e], h->dxpl, scratch);
-        } else if (o->type == SW_I8) {
-            int8_t *t = scratch;
-            for (hsize_t i = 0; i < n; i++) t[i] = (int8_t)src[i];
-            err = H5Dwrite(hb->dset[k], H5T_NATIVE_INT8, ms, hb->space[e], h->dxpl, t);
-        } else if (o->type == SW_I32) {
-            int32_t *t = scratch;
-            for (hsize_t i = 0; i < n; i++) t[i] = (int32_t)src[i];
-            err = H5Dwrite(hb->dset[k], H5T_NATIVE_INT32, ms, hb->space[e], h->dxpl, t);
-        } else {
-            err = H5Dwrite(hb->dset[k], H5T_NATIVE_DOUBLE, ms, hb->space[e], h->dxpl, src);
-        }
+        herr_t err = write_column(w, hb, k, o, ms, hb->space[e], src, n);
         H5Sclose(ms);
         rc = err < 0 ? -1 : 0;
     }
@@ -520,35 +656,36 @@ int sw_h5_write_batch(sw_h5 *h, const sw_config *cfg, const sw_grid *g, int b, i
 }
 
 /* Read an int8/uint8 dataset of block b in slabs of at most 2^24 points. */
-static int read_bytes(sw_h5 *h, const sw_config *cfg, const sw_grid *g, int b, hid_t d, hid_t mt,
-                      void *out)
+static int read_bytes(sw_writer_state *w, int b, hid_t d, hid_t mt, void *out)
 {
     const int64_t slab = INT64_C(1) << 24;
-    for (int64_t s = 0; s < g->blk[b].npoints; s += slab) {
-        int64_t n = g->blk[b].npoints - s < slab ? g->blk[b].npoints - s : slab;
+    const sw_block *blk = &w->g->blk[b];
+    for (int64_t s = 0; s < blk->npoints; s += slab) {
+        int64_t n = blk->npoints - s < slab ? blk->npoints - s : slab;
         hsize_t hn = (hsize_t)n;
-        if (select_range(&h->blk[b], cfg, &g->blk[b], s, n)) return -1;
+        if (select_range(&w->blk[b], w->cfg, blk, s, n)) return -1;
         hid_t ms = H5Screate_simple(1, &hn, NULL);
-        herr_t err = H5Dread(d, mt, ms, h->blk[b].space[SW_EXT_1], h->dxpl, (char *)out + s);
+        herr_t err = H5Dread(d, mt, ms, w->blk[b].space[SW_EXT_1], w->dxpl, (char *)out + s);
         H5Sclose(ms);
         if (err < 0) return -1;
     }
     return 0;
 }
 
-int sw_h5_read_done(sw_h5 *h, const sw_config *cfg, const sw_grid *g, int b, uint8_t *done)
+static int h5_read_done(sw_writer_state *w, int b, uint8_t *done)
 {
-    return read_bytes(h, cfg, g, b, h->blk[b].done, H5T_NATIVE_UINT8, done);
+    return read_bytes(w, b, w->blk[b].done, H5T_NATIVE_UINT8, done);
 }
 
-int sw_h5_count_status(sw_h5 *h, const sw_config *cfg, const sw_grid *g, int64_t *counts)
+static int h5_count_status(sw_writer_state *w, int64_t *counts)
 {
-    for (int b = 0; b < g->n_blocks; b++) {
-        int8_t *st = malloc((size_t)g->blk[b].npoints);
+    for (int b = 0; b < w->g->n_blocks; b++) {
+        const int64_t np = w->g->blk[b].npoints;
+        int8_t *st = malloc((size_t)np);
         if (!st) return -1;
-        int rc = read_bytes(h, cfg, g, b, h->blk[b].dset[SW_OUT_STATUS], H5T_NATIVE_INT8, st);
+        int rc = read_bytes(w, b, w->blk[b].dset[SW_OUT_STATUS], H5T_NATIVE_INT8, st);
         if (!rc)
-            for (int64_t i = 0; i < g->blk[b].npoints; i++) {
+            for (int64_t i = 0; i < np; i++) {
                 int s = st[i];
                 counts[(s < -1 || s >= QT_NSTATUS ? QT_NSTATUS : s) + 1]++;
             }
@@ -558,17 +695,17 @@ int sw_h5_count_status(sw_h5 *h, const sw_config *cfg, const sw_grid *g, int64_t
     return 0;
 }
 
-int sw_h5_flush(sw_h5 *h)
+static int h5_flush(sw_writer_state *w)
 {
-    return H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
+    return H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
 }
 
-int sw_h5_close(sw_h5 *h)
+static int h5_close(sw_writer_state *w)
 {
     int rc = 0;
-    if (!h) return 0;
-    for (int b = 0; h->blk && b < h->n_blocks; b++) {
-        sw_h5_block *hb = &h->blk[b];
+    if (!w) return 0;
+    for (int b = 0; w->blk && b < w->n_blocks; b++) {
+        h5_block *hb = &w->blk[b];
         for (int k = 0; k < SW_MAX_OUT; k++)
             if (hb->dset[k] >= 0) H5Dclose(hb->dset[k]);
         if (hb->done >= 0) H5Dclose(hb->done);
@@ -576,11 +713,21 @@ int sw_h5_close(sw_h5 *h)
             if (hb->space[e] >= 0) H5Sclose(hb->space[e]);
         if (hb->grp >= 0) H5Gclose(hb->grp);
     }
-    free(h->blk);
-    h->blk = NULL;
-    if (h->dxpl > 0) H5Pclose(h->dxpl);
-    h->dxpl = -1;
-    if (h->file >= 0 && H5Fclose(h->file) < 0) rc = -1;
-    h->file = -1;
+    free(w->blk);
+    if (w->dxpl >= 0) H5Pclose(w->dxpl);
+    if (w->file >= 0 && H5Fclose(w->file) < 0) rc = -1;
+    free(w->scratch);
+    free(w);
     return rc;
 }
+
+const sw_writer_ops sw_h5_writer = {
+    .name = "hdf5",
+    .create = h5_create,
+    .open = h5_open,
+    .write_batch = h5_write_batch,
+    .read_done = h5_read_done,
+    .count_status = h5_count_status,
+    .flush = h5_flush,
+    .close = h5_close,
+};

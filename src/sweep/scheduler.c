@@ -142,9 +142,9 @@ static void count_failed(sw_run_stats *st, const double *packed, int64_t count)
 
 /* ---- K = 1: one rank computes and writes ------------------------------ */
 
-static int run_single(const sw_config *cfg, const sw_grid *g, sw_h5 *h, queue_t *q,
-                      sw_compute *comp, const sw_run_opts *opt, sw_run_stats *st, double *buf,
-                      void *scratch, char *msg, size_t msglen)
+static int run_single(const sw_grid *g, sw_writer *w, queue_t *q, sw_compute *comp,
+                      const sw_run_opts *opt, sw_run_stats *st, double *buf, char *msg,
+                      size_t msglen)
 {
     const double t0 = sw_now();
     double last_progress = t0, last_flush = t0;
@@ -152,7 +152,7 @@ static int run_single(const sw_config *cfg, const sw_grid *g, sw_h5 *h, queue_t 
     int64_t start, count;
     while (!rc && !(st->stop_signal = sw_signal_caught()) && next_batch(q, &b, &start, &count)) {
         sw_compute_batch(comp, b, start, count, buf, NULL, NULL);
-        if (sw_h5_write_batch(h, cfg, g, b, start, count, buf, scratch)) {
+        if (sw_writer_write_batch(w, b, start, count, buf)) {
             snprintf(msg, msglen, "writing %s points %lld..%lld failed", g->blk[b].group,
                      (long long)start, (long long)(start + count - 1));
             st->io_error = 1;
@@ -167,7 +167,7 @@ static int run_single(const sw_config *cfg, const sw_grid *g, sw_h5 *h, queue_t 
             last_progress = now;
         }
         if (now - last_flush >= opt->flush_every) {
-            if (sw_h5_flush(h)) sw_log(0, "warning: H5Fflush failed");
+            if (sw_writer_flush(w)) sw_log(0, "warning: H5Fflush failed");
             st->flushes++;
             last_flush = now;
         }
@@ -192,6 +192,14 @@ typedef struct {
     int nw;
     int stopping;
     int flush_round;
+    sw_writer *wr;
+    const sw_run_opts *opt;
+    sw_run_stats *st;
+    double t0, last_progress, last_flush, sleep_s;
+    char *buf; /* one result message */
+    char *msg;
+    size_t msglen;
+    int rc;
 } master_t;
 
 static void send_item(master_t *m, int w)
@@ -215,99 +223,120 @@ static void send_item(master_t *m, int w)
     MPI_Send(&it, (int)sizeof it, MPI_BYTE, w, TAG_ITEM, m->comm); /* small: eager, no wait */
 }
 
-static int run_master(MPI_Comm comm, int size, const sw_config *cfg, const sw_grid *g, sw_h5 *h,
-                      queue_t *q, const sw_run_opts *opt, sw_run_stats *st, worker_state *wst,
-                      char *buf, void *scratch, char *msg, size_t msglen)
-{
-    master_t m = {comm, q, wst, size - 1, 0, 0};
-    const double t0 = sw_now();
-    double last_progress = t0, last_flush = t0, sleep_s = MASTER_SLEEP_MIN;
-    int rc = 0;
+typedef struct {
+    int finished, any_none, flush_ready;
+    double sleep_max;
+} master_view;
 
+/* The workers' state at a glance. Sleep at most a quarter of the shortest
+ * batch in flight: a worker has its next batch queued, so a reply that late
+ * costs it nothing, and long naps keep the master off the workers' cores. */
+static master_view look_at_workers(const master_t *m)
+{
+    master_view v = {1, 0, m->flush_round, MASTER_SLEEP_MAX};
+    for (int i = 0; i < m->nw; i++) {
+        v.finished &= m->w[i].none_sent && !m->w[i].outstanding;
+        v.any_none |= m->w[i].none_sent;
+        v.flush_ready &= m->w[i].flush_sent;
+        if (m->w[i].outstanding && 0.25 * m->w[i].last_item_s < v.sleep_max)
+            v.sleep_max = 0.25 * m->w[i].last_item_s;
+    }
+    if (v.sleep_max < MASTER_SLEEP_MIN) v.sleep_max = MASTER_SLEEP_MIN;
+    return v;
+}
+
+/* Between messages: the flush round, signals, progress. */
+static void master_housekeeping(master_t *m, const master_view *v)
+{
+    if (v->flush_ready) { /* every worker is in (or heading to) the flush */
+        sw_sleepy_barrier(m->comm);
+        if (sw_writer_flush(m->wr)) sw_log(0, "warning: H5Fflush failed");
+        m->st->flushes++;
+        m->flush_round = 0;
+        for (int i = 0; i < m->nw; i++) m->w[i].flush_sent = 0;
+        m->last_flush = sw_now();
+    }
+    int sig = sw_signal_caught();
+    if (sig && !m->stopping) {
+        m->stopping = 1;
+        m->st->stop_signal = sig;
+        sw_log(0, "caught signal %d: finishing the batches in flight, then stopping", sig);
+    }
+    double now = sw_now();
+    if (m->opt->progress_every > 0 && now - m->last_progress >= m->opt->progress_every) {
+        progress_line(m->st, m->t0);
+        m->last_progress = now;
+    }
+    if (!m->flush_round && !v->any_none && !m->stopping &&
+        now - m->last_flush >= m->opt->flush_every)
+        m->flush_round = 1;
+}
+
+/* Write the batch of a result (unless an earlier write failed). */
+static void master_store(master_t *m, const result_hdr *hdr)
+{
+    sw_run_stats *st = m->st;
+    const double *packed = (const double *)(m->buf + sizeof *hdr);
+    if (st->io_error) return;
+    if (sw_writer_write_batch(m->wr, (int)hdr->block, hdr->start, hdr->count, packed)) {
+        snprintf(m->msg, m->msglen, "writing %s points %lld..%lld failed",
+                 m->q->g->blk[hdr->block].group, (long long)hdr->start,
+                 (long long)(hdr->start + hdr->count - 1));
+        sw_log(0, "error: %s; stopping", m->msg);
+        st->io_error = 1;
+        m->stopping = 1;
+        m->rc = -1;
+        return;
+    }
+    st->computed += hdr->count;
+    count_failed(st, packed, hdr->count);
+}
+
+/* Receive one result if there is one (else nap); answer it, store it. */
+static void master_receive(master_t *m, double sleep_max)
+{
+    int flag;
+    MPI_Message mh;
+    MPI_Status status;
+    MPI_Improbe(MPI_ANY_SOURCE, TAG_RESULT, m->comm, &flag, &mh, &status);
+    if (!flag) {
+        nap(m->sleep_s < sleep_max ? m->sleep_s : sleep_max);
+        m->sleep_s = m->sleep_s * 2 < MASTER_SLEEP_MAX ? m->sleep_s * 2 : MASTER_SLEEP_MAX;
+        return;
+    }
+    m->sleep_s = MASTER_SLEEP_MIN;
+    int nbytes;
+    MPI_Get_count(&status, MPI_BYTE, &nbytes);
+    MPI_Mrecv(m->buf, nbytes, MPI_BYTE, &mh, MPI_STATUS_IGNORE);
+    const int w = status.MPI_SOURCE;
+    result_hdr hdr;
+    memcpy(&hdr, m->buf, sizeof hdr);
+    m->w[w - 1].outstanding--;
+    if ((hdr.flags & FLAG_STOP) && !m->stopping) {
+        m->stopping = 1;
+        m->st->stop_signal = -1;
+        sw_log(0, "rank %d caught a stop signal: finishing the batches in flight, then stopping",
+               w);
+    }
+    send_item(m, w); /* reply first: the worker's queue stays full */
+    if (hdr.count > 0) master_store(m, &hdr);
+}
+
+static int run_master(MPI_Comm comm, int size, sw_writer *wr, queue_t *q, const sw_run_opts *opt,
+                      sw_run_stats *st, worker_state *wst, char *buf, char *msg, size_t msglen)
+{
+    const double t0 = sw_now();
+    master_t m = {comm, q,  wst, size - 1,         0,   0,   wr,     opt, st,
+                  t0,   t0, t0,  MASTER_SLEEP_MIN, buf, msg, msglen, 0};
     for (int w = 1; w < size; w++) send_item(&m, w), send_item(&m, w);
     for (;;) {
-        int finished = 1, any_none = 0, flush_ready = m.flush_round;
-        /* Sleep at most a quarter of the shortest batch in flight: a worker
-         * has its next batch queued, so a reply that late costs it nothing,
-         * and long naps keep the master off the workers' cores. */
-        double sleep_max = MASTER_SLEEP_MAX;
-        for (int i = 0; i < m.nw; i++) {
-            finished &= m.w[i].none_sent && !m.w[i].outstanding;
-            any_none |= m.w[i].none_sent;
-            flush_ready &= m.w[i].flush_sent;
-            if (m.w[i].outstanding && 0.25 * m.w[i].last_item_s < sleep_max)
-                sleep_max = 0.25 * m.w[i].last_item_s;
-        }
-        if (sleep_max < MASTER_SLEEP_MIN) sleep_max = MASTER_SLEEP_MIN;
-        if (finished) break;
-        if (flush_ready) { /* every worker is in (or heading to) the flush */
-            sw_sleepy_barrier(comm);
-            if (sw_h5_flush(h)) sw_log(0, "warning: H5Fflush failed");
-            st->flushes++;
-            m.flush_round = 0;
-            for (int i = 0; i < m.nw; i++) m.w[i].flush_sent = 0;
-            last_flush = sw_now();
-        }
-        int sig = sw_signal_caught();
-        if (sig && !m.stopping) {
-            m.stopping = 1;
-            st->stop_signal = sig;
-            sw_log(0, "caught signal %d: finishing the batches in flight, then stopping", sig);
-        }
-        double now = sw_now();
-        if (opt->progress_every > 0 && now - last_progress >= opt->progress_every) {
-            progress_line(st, t0);
-            last_progress = now;
-        }
-        if (!m.flush_round && !any_none && !m.stopping && now - last_flush >= opt->flush_every) {
-            m.flush_round = 1;
-        }
-
-        int flag;
-        MPI_Message mh;
-        MPI_Status status;
-        MPI_Improbe(MPI_ANY_SOURCE, TAG_RESULT, comm, &flag, &mh, &status);
-        if (!flag) {
-            nap(sleep_s < sleep_max ? sleep_s : sleep_max);
-            sleep_s = sleep_s * 2 < MASTER_SLEEP_MAX ? sleep_s * 2 : MASTER_SLEEP_MAX;
-            continue;
-        }
-        sleep_s = MASTER_SLEEP_MIN;
-        int nbytes;
-        MPI_Get_count(&status, MPI_BYTE, &nbytes);
-        MPI_Mrecv(buf, nbytes, MPI_BYTE, &mh, MPI_STATUS_IGNORE);
-        const int w = status.MPI_SOURCE;
-        result_hdr hdr;
-        memcpy(&hdr, buf, sizeof hdr);
-        m.w[w - 1].outstanding--;
-        if ((hdr.flags & FLAG_STOP) && !m.stopping) {
-            m.stopping = 1;
-            st->stop_signal = -1;
-            sw_log(0,
-                   "rank %d caught a stop signal: finishing the batches in flight, then stopping",
-                   w);
-        }
-        send_item(&m, w); /* reply first: the worker's queue stays full */
-        if (hdr.count > 0) {
-            const double *packed = (const double *)(buf + sizeof hdr);
-            if (!st->io_error && sw_h5_write_batch(h, cfg, g, (int)hdr.block, hdr.start, hdr.count,
-                                                   packed, scratch)) {
-                snprintf(msg, msglen, "writing %s points %lld..%lld failed",
-                         g->blk[hdr.block].group, (long long)hdr.start,
-                         (long long)(hdr.start + hdr.count - 1));
-                sw_log(0, "error: %s; stopping", msg);
-                st->io_error = 1;
-                m.stopping = 1;
-                rc = -1;
-            }
-            if (!st->io_error) {
-                st->computed += hdr.count;
-                count_failed(st, packed, hdr.count);
-            }
-        }
+        master_view v = look_at_workers(&m);
+        if (v.finished) break;
+        master_housekeeping(&m, &v);
+        master_receive(&m, v.sleep_max);
     }
     st->seconds = sw_now() - t0;
-    return rc;
+    return m.rc;
 }
 
 /* ---- worker ----------------------------------------------------------- */
@@ -327,7 +356,7 @@ static void worker_poll(void *arg)
         if (r->sreq[s] != MPI_REQUEST_NULL) MPI_Test(&r->sreq[s], &f, MPI_STATUS_IGNORE);
 }
 
-static int run_worker(MPI_Comm comm, const sw_grid *g, sw_h5 *h, sw_compute *comp, char **sbuf)
+static int run_worker(MPI_Comm comm, const sw_grid *g, sw_writer *wr, sw_compute *comp, char **sbuf)
 {
     item_msg items[2];
     worker_reqs r = {MPI_REQUEST_NULL, 0, {MPI_REQUEST_NULL, MPI_REQUEST_NULL}};
@@ -343,7 +372,7 @@ static int run_worker(MPI_Comm comm, const sw_grid *g, sw_h5 *h, sw_compute *com
         result_hdr hdr = {it.block, it.start, 0, sw_signal_caught() ? FLAG_STOP : 0};
         if (it.type == ITEM_FLUSH) {
             sw_sleepy_barrier(comm);
-            sw_h5_flush(h);
+            sw_writer_flush(wr);
             MPI_Send(&hdr, (int)sizeof hdr, MPI_BYTE, 0, TAG_RESULT, comm);
             continue;
         }
@@ -375,8 +404,8 @@ static size_t max_message(const sw_grid *g)
     return maxmsg;
 }
 
-int sw_run(MPI_Comm comm, const sw_config *cfg, const sw_grid *g, sw_h5 *h, uint8_t **done,
-           sw_compute *comp, const sw_run_opts *opt, sw_run_stats *st, char *msg, size_t msglen)
+int sw_run(MPI_Comm comm, const sw_grid *g, sw_writer *w, uint8_t **done, sw_compute *comp,
+           const sw_run_opts *opt, sw_run_stats *st, char *msg, size_t msglen)
 {
     int rank, size;
     MPI_Comm_rank(comm, &rank);
@@ -387,16 +416,15 @@ int sw_run(MPI_Comm comm, const sw_config *cfg, const sw_grid *g, sw_h5 *h, uint
      * ranks agree, so nobody is left waiting for a rank that failed */
     const size_t maxmsg = max_message(g);
     char *b0 = malloc(maxmsg), *b1 = rank > 0 ? malloc(maxmsg) : NULL;
-    void *scratch = rank == 0 ? malloc(sw_h5_scratch_bytes(g, SW_BATCH_MAX)) : NULL;
     worker_state *wst = rank == 0 ? calloc((size_t)size, sizeof(worker_state)) : NULL;
-    int ok = b0 && (rank == 0 ? scratch && wst : b1 != NULL), all_ok;
+    int ok = b0 && (rank == 0 ? wst != NULL : b1 != NULL), all_ok;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm);
     int rc = -1;
     if (!all_ok) {
         snprintf(msg, msglen, "out of memory for the message buffers (%zu bytes)", maxmsg);
     } else if (rank != 0) {
         char *sbuf[2] = {b0, b1};
-        rc = run_worker(comm, g, h, comp, sbuf);
+        rc = run_worker(comm, g, w, comp, sbuf);
     } else {
         queue_t q = {g, done, 0, 0, 0, size > 1 ? size - 1 : 1};
         st->total = g->total;
@@ -404,13 +432,12 @@ int sw_run(MPI_Comm comm, const sw_config *cfg, const sw_grid *g, sw_h5 *h, uint
             for (int64_t i = 0; i < g->blk[b].npoints; i++) st->done_before += done[b][i] != 0;
         q.left = st->total - st->done_before;
         if (size == 1)
-            rc = run_single(cfg, g, h, &q, comp, opt, st, (double *)b0, scratch, msg, msglen);
+            rc = run_single(g, w, &q, comp, opt, st, (double *)b0, msg, msglen);
         else
-            rc = run_master(comm, size, cfg, g, h, &q, opt, st, wst, b0, scratch, msg, msglen);
+            rc = run_master(comm, size, w, &q, opt, st, wst, b0, msg, msglen);
     }
     free(b0);
     free(b1);
-    free(scratch);
     free(wst);
     return rc;
 }

@@ -16,7 +16,7 @@
 #include "compute.h"
 #include "config.h"
 #include "grid.h"
-#include "h5file.h"
+#include "writer.h"
 
 typedef struct {
     double progress_every; /* seconds between progress lines; <= 0: none */
@@ -34,11 +34,12 @@ typedef struct {
     int flushes;         /* collective H5Fflush calls during the run */
 } sw_run_stats;
 
-/* Collective over comm. done[b] is block b's done mask on rank 0 (read from
- * the file; NULL on other ranks); comp is this rank's compute context (NULL
+/* Collective over comm. w is the open results file (every rank; rank 0
+ * writes). done[b] is block b's done mask on rank 0 (read from the file;
+ * NULL on other ranks); comp is this rank's compute context (NULL
  * on the master when K > 1). Fills st on rank 0. Returns 0 or -1 (msg). */
-int sw_run(MPI_Comm comm, const sw_config *cfg, const sw_grid *g, sw_h5 *h, uint8_t **done,
-           sw_compute *comp, const sw_run_opts *opt, sw_run_stats *st, char *msg, size_t msglen);
+int sw_run(MPI_Comm comm, const sw_grid *g, sw_writer *w, uint8_t **done, sw_compute *comp,
+           const sw_run_opts *opt, sw_run_stats *st, char *msg, size_t msglen);
 
 /* Barrier that sleeps instead of spinning (MPI_Ibarrier + MPI_Test +
  * nanosleep): used before every collective a rank may wait long in. */

@@ -19,17 +19,17 @@
 #include <unistd.h>
 
 #include <cblas.h>
-#include <hdf5.h>
 
-#include "../cli/commands.h"
+#include "../common/exit_codes.h"
 #include "compute.h"
 #include "config.h"
 #include "grid.h"
-#include "h5file.h"
 #include "log.h"
 #include "outputs.h"
 #include "scheduler.h"
 #include "signals.h"
+#include "sweep.h"
+#include "writer.h"
 
 #define PATH_LEN 4096
 
@@ -220,244 +220,321 @@ static const char *signal_name(int sig)
     return sig == -1 ? "a signal on a worker" : "a signal";
 }
 
-/* Everything between MPI_Init and MPI_Finalize; returns the exit code. */
-static int sweep_main(MPI_Comm comm, int argc, char **argv)
-{
-    int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
-    const double t_start = sw_now();
-    char msg[3 * PATH_LEN + 512] = "";
+/* What rank 0 decided, broadcast to every rank as bytes. */
+typedef struct {
+    int code, mode;
+    long long text_len;
+    char tmp[PATH_LEN];
+    char created[32];
+} sweep_plan;
+
+/* One run of the sweep command on one rank: its phases share this. */
+typedef struct {
+    MPI_Comm comm;
+    int rank, size, local_ranks;
     sweep_args a;
-    int prc = parse_args(argc, argv, &a, msg, sizeof msg);
-    if (prc) {
-        if (rank == 0) {
-            if (prc > 0)
-                usage(stdout);
-            else
-                fprintf(stderr, "qthermo sweep: error: %s\n", msg), usage(stderr);
-        }
-        return prc > 0 ? QT_EXIT_OK : QT_EXIT_USAGE;
-    }
-    if (sw_signals_install()) return QT_EXIT_FAILURE;
-    if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1); /* one core per rank */
-
-    MPI_Comm node;
-    int local_ranks = 1;
-    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
-    MPI_Comm_size(node, &local_ranks);
-    MPI_Comm_free(&node);
-
-    /* rank 0 reads, validates and plans; then one broadcast */
     sw_config cfg;
     sw_grid g;
-    memset(&cfg, 0, sizeof cfg);
-    memset(&g, 0, sizeof g);
-    struct {
-        int code, mode;
-        long long text_len;
-        char tmp[PATH_LEN];
-        char created[32];
-    } plan;
-    memset(&plan, 0, sizeof plan);
+    sweep_plan plan;
+    uint8_t **done; /* rank 0: the done masks */
+    sw_writer out;
+    double t_start, file_seconds;
+    char msg[3 * PATH_LEN + 512];
+} sweep_run;
+
+static void error_line(const sweep_run *r)
+{
+    if (r->rank == 0) fprintf(stderr, "qthermo sweep: error: %s\n", r->msg);
+}
+
+/* Arguments; -1 to go on, else the exit code (after --help or a usage error). */
+static int arguments(sweep_run *r, int argc, char **argv)
+{
+    int prc = parse_args(argc, argv, &r->a, r->msg, sizeof r->msg);
+    if (!prc) return -1;
+    if (r->rank == 0) {
+        if (prc > 0)
+            usage(stdout);
+        else
+            error_line(r), usage(stderr);
+    }
+    return prc > 0 ? QT_EXIT_OK : QT_EXIT_USAGE;
+}
+
+/* Signals, one BLAS thread per rank, ranks on this node. */
+static int setup_process(sweep_run *r)
+{
+    if (sw_signals_install()) return -1;
+    if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1); /* one core per rank */
+    MPI_Comm node;
+    MPI_Comm_split_type(r->comm, MPI_COMM_TYPE_SHARED, r->rank, MPI_INFO_NULL, &node);
+    MPI_Comm_size(node, &r->local_ranks);
+    MPI_Comm_free(&node);
+    return 0;
+}
+
+/* Rank 0: read, validate, plan the output; the config text in *text. */
+static void plan_on_master(sweep_run *r, char **text)
+{
+    sweep_plan *p = &r->plan;
+    size_t len = 0;
+    if (sw_read_file(r->a.config, text, &len, r->msg, sizeof r->msg) ||
+        sw_config_parse(r->a.config, *text, len, &r->cfg, r->msg, sizeof r->msg) ||
+        sw_grid_build(&r->cfg, &r->g, r->msg, sizeof r->msg) ||
+        plan_output(&r->a, &r->cfg, &r->g, r->size, r->local_ranks, &p->mode, p->tmp, r->msg,
+                    sizeof r->msg)) {
+        error_line(r);
+        p->code = QT_EXIT_USAGE;
+    }
+    p->text_len = (long long)len;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(p->created, sizeof p->created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Rank 0 plans, then every rank has the plan, the config and the grid:
+ * rank 0 broadcasts the exact text and the others parse it again. Returns
+ * -1 to go on, else the exit code. */
+static int share_config(sweep_run *r)
+{
     char *text = NULL;
-    if (rank == 0) {
-        size_t len = 0;
-        if (sw_read_file(a.config, &text, &len, msg, sizeof msg) ||
-            sw_config_parse(a.config, text, len, &cfg, msg, sizeof msg) ||
-            sw_grid_build(&cfg, &g, msg, sizeof msg) ||
-            plan_output(&a, &cfg, &g, size, local_ranks, &plan.mode, plan.tmp, msg, sizeof msg)) {
-            fprintf(stderr, "qthermo sweep: error: %s\n", msg);
-            plan.code = QT_EXIT_USAGE;
-        }
-        plan.text_len = (long long)len;
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(plan.created, sizeof plan.created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    }
-    MPI_Bcast(&plan, (int)sizeof plan, MPI_BYTE, 0, comm);
-    if (plan.code) {
+    if (r->rank == 0) plan_on_master(r, &text);
+    MPI_Bcast(&r->plan, (int)sizeof r->plan, MPI_BYTE, 0, r->comm);
+    if (r->plan.code) {
         free(text);
-        sw_config_free(&cfg);
-        sw_grid_free(&g);
-        return plan.code;
+        return r->plan.code;
     }
-    if (rank != 0) text = malloc((size_t)plan.text_len + 1);
-    int ok = text != NULL;
-    if (agree_max(comm, !ok)) {
+    if (r->rank != 0) text = malloc((size_t)r->plan.text_len + 1);
+    if (agree_max(r->comm, text == NULL)) {
         free(text);
         return QT_EXIT_FAILURE;
     }
-    MPI_Bcast(text, (int)plan.text_len, MPI_CHAR, 0, comm);
-    if (rank != 0) { /* same text, same parser: the same config */
-        ok = !sw_config_parse(a.config, text, (size_t)plan.text_len, &cfg, msg, sizeof msg) &&
-             !sw_grid_build(&cfg, &g, msg, sizeof msg);
-    }
+    MPI_Bcast(text, (int)r->plan.text_len, MPI_CHAR, 0, r->comm);
+    int ok = 1;
+    if (r->rank != 0) /* same text, same parser: the same config */
+        ok = !sw_config_parse(r->a.config, text, (size_t)r->plan.text_len, &r->cfg, r->msg,
+                              sizeof r->msg) &&
+             !sw_grid_build(&r->cfg, &r->g, r->msg, sizeof r->msg);
     free(text);
-    text = NULL;
-    int code = QT_EXIT_OK;
-    if (agree_max(comm, !ok)) {
-        if (rank != 0 && !ok) fprintf(stderr, "qthermo sweep [%d]: %s\n", rank, msg);
-        code = QT_EXIT_FAILURE;
-        goto out_cfg;
+    if (agree_max(r->comm, !ok)) {
+        if (!ok && r->rank != 0) fprintf(stderr, "qthermo sweep [%d]: %s\n", r->rank, r->msg);
+        return QT_EXIT_FAILURE;
     }
+    return -1;
+}
 
-    /* the file: create (under a temporary name, then put in place) or open */
-    if (!getenv("QTHERMO_H5_DEBUG")) H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    sw_h5 h;
-    memset(&h, 0, sizeof h);
-    h.file = -1;
-    const double t_file = sw_now();
-    int frc;
-    /* rank 0: the done masks (all zero for a new file) */
-    uint8_t **done = NULL;
-    ok = 1;
-    if (rank == 0) {
-        done = calloc((size_t)g.n_blocks, sizeof *done);
-        ok = done != NULL;
-        for (int b = 0; ok && b < g.n_blocks; b++)
-            ok = (done[b] = calloc((size_t)g.blk[b].npoints, 1)) != NULL;
-        if (!ok) snprintf(msg, sizeof msg, "out of memory for the done masks");
+/* Rank 0: the done masks, all zero. 0 or -1 (on every rank). */
+static int alloc_done_masks(sweep_run *r)
+{
+    int ok = 1;
+    if (r->rank == 0) {
+        r->done = calloc((size_t)r->g.n_blocks, sizeof *r->done);
+        ok = r->done != NULL;
+        for (int b = 0; ok && b < r->g.n_blocks; b++)
+            ok = (r->done[b] = calloc((size_t)r->g.blk[b].npoints, 1)) != NULL;
+        if (!ok) snprintf(r->msg, sizeof r->msg, "out of memory for the done masks");
     }
-    if (agree_max(comm, !ok)) {
-        if (rank == 0) fprintf(stderr, "qthermo sweep: error: %s\n", msg);
-        code = QT_EXIT_FAILURE;
-        goto out_done;
+    if (agree_max(r->comm, !ok)) {
+        error_line(r);
+        return -1;
     }
-    if (plan.mode == MODE_RESUME) {
-        /* check and read read-only first: a refused or complete file is not touched */
-        long long todo = 0;
-        frc = sw_h5_open(&h, a.out, comm, &cfg, &g, 0, msg, sizeof msg);
-        frc = agree_max(comm, frc < 0 ? 3 : frc); /* 0 ok, 2 refused, 3 I/O */
-        if (!frc && rank == 0)
-            for (int b = 0; b < g.n_blocks && !frc; b++) {
-                if (sw_h5_read_done(&h, &cfg, &g, b, done[b])) {
-                    snprintf(msg, sizeof msg, "%s: cannot read %s/done", a.out, g.blk[b].group);
-                    frc = 3;
-                }
-                for (int64_t i = 0; i < g.blk[b].npoints; i++) todo += !done[b][i];
-            }
-        frc = agree_max(comm, frc);
-        if (h.file >= 0) sw_h5_close(&h);
-        MPI_Bcast(&todo, 1, MPI_LONG_LONG, 0, comm);
-        if (!frc && todo == 0) {
-            if (rank == 0)
-                sw_log(0, "%s is complete (%lld points done): nothing to do", a.out,
-                       (long long)g.total);
-            code = QT_EXIT_OK;
-            goto out_done;
-        }
-        if (!frc) frc = sw_h5_open(&h, a.out, comm, &cfg, &g, 1, msg, sizeof msg);
-        frc = agree_max(comm, frc < 0 ? 3 : frc);
-        if (frc) {
-            if (rank == 0) fprintf(stderr, "qthermo sweep: error: %s\n", msg);
-            code = frc == 2 ? QT_EXIT_USAGE : QT_EXIT_FAILURE;
-            goto out_done;
-        }
-    } else {
-        frc = sw_h5_create(&h, plan.tmp, comm, &cfg, &g, plan.created, msg, sizeof msg);
-        if (agree_max(comm, frc != 0)) {
-            if (rank == 0) {
-                fprintf(stderr, "qthermo sweep: error: %s\n", msg);
-                unlink(plan.tmp);
-            }
-            if (!frc) sw_h5_close(&h);
-            code = QT_EXIT_FAILURE;
-            goto out_done;
-        }
-        MPI_Barrier(comm); /* every rank has flushed: the layout is on disk */
-        if (rank == 0 && place_output(plan.tmp, a.out, plan.mode, msg, sizeof msg)) {
-            fprintf(stderr, "qthermo sweep: error: %s\n", msg);
-            frc = 1;
-        }
-        if (agree_max(comm, frc)) {
-            sw_h5_close(&h);
-            if (rank == 0) unlink(plan.tmp);
-            code = QT_EXIT_USAGE;
-            goto out_done;
-        }
-    }
-    const double file_seconds = sw_now() - t_file;
+    return 0;
+}
 
-    /* computing ranks: their workspace */
+/* Rank 0: read the done masks of the open file; points left to do, or -1. */
+static long long read_done_masks(sweep_run *r)
+{
+    long long todo = 0;
+    for (int b = 0; b < r->g.n_blocks; b++) {
+        if (sw_writer_read_done(&r->out, b, r->done[b])) {
+            snprintf(r->msg, sizeof r->msg, "%s: cannot read %s/done", r->a.out, r->g.blk[b].group);
+            return -1;
+        }
+        for (int64_t i = 0; i < r->g.blk[b].npoints; i++) todo += !r->done[b][i];
+    }
+    return todo;
+}
+
+/* --resume: check and read the done masks read-only first (a refused or
+ * complete file is not touched), then open writable. -1 to go on, else the
+ * exit code. */
+static int open_for_resume(sweep_run *r)
+{
+    int frc = sw_writer_open(&r->out, r->a.out, r->comm, &r->cfg, &r->g, 0, r->msg, sizeof r->msg);
+    frc = agree_max(r->comm, frc < 0 ? 3 : frc); /* 0 ok, 2 refused, 3 I/O */
+    long long todo = 0;
+    if (!frc && r->rank == 0 && (todo = read_done_masks(r)) < 0) frc = 3;
+    frc = agree_max(r->comm, frc);
+    sw_writer_close(&r->out);
+    MPI_Bcast(&todo, 1, MPI_LONG_LONG, 0, r->comm);
+    if (!frc && todo == 0) {
+        if (r->rank == 0)
+            sw_log(0, "%s is complete (%lld points done): nothing to do", r->a.out,
+                   (long long)r->g.total);
+        return QT_EXIT_OK;
+    }
+    if (!frc)
+        frc = sw_writer_open(&r->out, r->a.out, r->comm, &r->cfg, &r->g, 1, r->msg, sizeof r->msg);
+    frc = agree_max(r->comm, frc < 0 ? 3 : frc);
+    if (frc) {
+        error_line(r);
+        sw_writer_close(&r->out);
+        return frc == 2 ? QT_EXIT_USAGE : QT_EXIT_FAILURE;
+    }
+    return -1;
+}
+
+/* A new file: laid out under the temporary name, then put in place. -1 to
+ * go on, else the exit code. */
+static int create_output(sweep_run *r)
+{
+    const sweep_plan *p = &r->plan;
+    int frc = sw_writer_create(&r->out, p->tmp, r->comm, &r->cfg, &r->g, p->created, r->msg,
+                               sizeof r->msg);
+    if (agree_max(r->comm, frc != 0)) {
+        error_line(r);
+        if (r->rank == 0) unlink(p->tmp);
+        sw_writer_close(&r->out);
+        return QT_EXIT_FAILURE;
+    }
+    MPI_Barrier(r->comm); /* every rank has flushed: the layout is on disk */
+    if (r->rank == 0 && place_output(p->tmp, r->a.out, p->mode, r->msg, sizeof r->msg)) {
+        error_line(r);
+        frc = 1;
+    }
+    if (agree_max(r->comm, frc)) {
+        sw_writer_close(&r->out);
+        if (r->rank == 0) unlink(p->tmp);
+        return QT_EXIT_USAGE;
+    }
+    return -1;
+}
+
+static void log_start(const sweep_run *r)
+{
+    char nlist[256] = "";
+    for (int b = 0; b < r->g.n_blocks && strlen(nlist) < 200; b++)
+        snprintf(nlist + strlen(nlist), sizeof nlist - strlen(nlist), "%s%d", b ? ", " : "",
+                 r->g.blk[b].N);
+    const int nsite = r->cfg.model == QT_MODEL_NSITE;
+    sw_log(0, "%s %s -> %s: model %s%s%s, %lld points, %d rank%s (%s)",
+           r->plan.mode == MODE_RESUME ? "resuming" : "starting", r->a.config, r->a.out,
+           sw_model_name(r->cfg.model), nsite ? ", N = " : "", nsite ? nlist : "",
+           (long long)r->g.total, r->size, r->size > 1 ? "s" : "",
+           r->size > 1 ? "1 master + workers" : "one rank computes and writes");
+}
+
+/* ", name count, ..." of the failed statuses; their total. */
+static int64_t failure_summary(const int64_t *counts, char *fails, size_t len)
+{
+    int64_t nfail = 0;
+    fails[0] = 0;
+    for (int s = 1; s <= QT_NSTATUS; s++) {
+        int64_t c = counts[s + 1];
+        if (!c) continue;
+        nfail += c;
+        snprintf(fails + strlen(fails), len - strlen(fails), "%s%s %lld", fails[0] ? ", " : ": ",
+                 s < QT_NSTATUS ? qt_status_name(s) : "other", (long long)c);
+    }
+    return nfail;
+}
+
+/* Rank 0: the closing lines; the exit code. */
+static int report(const sweep_run *r, const sw_run_stats *st, const int64_t *counts, int rrc,
+                  double close_seconds)
+{
+    const int64_t have = st->done_before + st->computed;
+    sw_log(0,
+           "this run: %lld points in %.3f s (%.0f points/s), %d flushes; file setup "
+           "%.3f s, close %.3f s, total %.3f s",
+           (long long)st->computed, st->seconds,
+           st->seconds > 0 ? (double)st->computed / st->seconds : 0.0, st->flushes, r->file_seconds,
+           close_seconds, sw_now() - r->t_start);
+    char fails[512];
+    int64_t nfail = failure_summary(counts, fails, sizeof fails);
+    if (rrc) {
+        sw_log(0, "error: %s", r->msg);
+        return QT_EXIT_FAILURE;
+    }
+    if (have < st->total) {
+        sw_log(0,
+               "interrupted by %s: %lld/%lld points saved in %s, failed %lld%s\n"
+               "  resume with: mpirun -np %d qthermo sweep %s -o %s --resume",
+               signal_name(st->stop_signal), (long long)have, (long long)st->total, r->a.out,
+               (long long)nfail, fails, r->size, r->a.config, r->a.out);
+        return QT_EXIT_INTERRUPTED;
+    }
+    sw_log(0, "done: %lld/%lld points in %s, failed %lld%s", (long long)have, (long long)st->total,
+           r->a.out, (long long)nfail, fails);
+    return QT_EXIT_OK;
+}
+
+/* The compute phase on the open file, the close and the report. */
+static int compute_all(sweep_run *r)
+{
     sw_compute comp;
     memset(&comp, 0, sizeof comp);
     comp.count_fd = -1;
-    const int computes = size == 1 || rank > 0;
-    if (ok && computes && sw_compute_init(&comp, &cfg, &g, msg, sizeof msg)) ok = 0;
-    if (!ok) fprintf(stderr, "qthermo sweep [%d]: error: %s\n", rank, msg);
-    if (agree_max(comm, !ok)) {
+    const int computes = r->size == 1 || r->rank > 0;
+    int ok = !(computes && sw_compute_init(&comp, &r->cfg, &r->g, r->msg, sizeof r->msg));
+    if (!ok) fprintf(stderr, "qthermo sweep [%d]: error: %s\n", r->rank, r->msg);
+    int code = QT_EXIT_OK;
+    if (agree_max(r->comm, !ok)) {
         code = QT_EXIT_FAILURE;
     } else {
-        if (rank == 0) {
-            char nlist[256] = "";
-            for (int b = 0; b < g.n_blocks && strlen(nlist) < 200; b++)
-                snprintf(nlist + strlen(nlist), sizeof nlist - strlen(nlist), "%s%d", b ? ", " : "",
-                         g.blk[b].N);
-            sw_log(0, "%s %s -> %s: model %s%s%s, %lld points, %d rank%s (%s)",
-                   plan.mode == MODE_RESUME ? "resuming" : "starting", a.config, a.out,
-                   sw_model_name(cfg.model), cfg.model == QT_MODEL_NSITE ? ", N = " : "",
-                   cfg.model == QT_MODEL_NSITE ? nlist : "", (long long)g.total, size,
-                   size > 1 ? "s" : "",
-                   size > 1 ? "1 master + workers" : "one rank computes and writes");
-        }
+        if (r->rank == 0) log_start(r);
         /* collective H5Fflush interval; QTHERMO_FLUSH_SECONDS for tests and tuning */
-        sw_run_opts ro = {a.progress, 60.0};
+        sw_run_opts ro = {r->a.progress, 60.0};
         const char *fe = getenv("QTHERMO_FLUSH_SECONDS");
         if (fe && atof(fe) > 0) ro.flush_every = atof(fe);
         sw_run_stats st;
-        int rrc =
-            sw_run(comm, &cfg, &g, &h, done, computes ? &comp : NULL, &ro, &st, msg, sizeof msg);
-        sw_sleepy_barrier(comm);
+        int rrc = sw_run(r->comm, &r->g, &r->out, r->done, computes ? &comp : NULL, &ro, &st,
+                         r->msg, sizeof r->msg);
+        sw_sleepy_barrier(r->comm);
         int64_t counts[QT_NSTATUS + 2] = {0};
-        if (rank == 0 && sw_h5_count_status(&h, &cfg, &g, counts)) counts[0] = -1;
+        if (r->rank == 0 && sw_writer_count_status(&r->out, counts)) counts[0] = -1;
         const double t_close = sw_now();
-        if (sw_h5_close(&h)) rrc = -1;
-        if (rank == 0) {
-            const int64_t have = st.done_before + st.computed;
-            sw_log(0,
-                   "this run: %lld points in %.3f s (%.0f points/s), %d flushes; file setup "
-                   "%.3f s, close %.3f s, total %.3f s",
-                   (long long)st.computed, st.seconds,
-                   st.seconds > 0 ? (double)st.computed / st.seconds : 0.0, st.flushes,
-                   file_seconds, sw_now() - t_close, sw_now() - t_start);
-            char fails[512] = "";
-            int64_t nfail = 0;
-            for (int s = 1; s <= QT_NSTATUS; s++) {
-                int64_t c = counts[s + 1];
-                if (!c) continue;
-                nfail += c;
-                snprintf(fails + strlen(fails), sizeof fails - strlen(fails), "%s%s %lld",
-                         fails[0] ? ", " : ": ", s < QT_NSTATUS ? qt_status_name(s) : "other",
-                         (long long)c);
-            }
-            if (rrc) {
-                sw_log(0, "error: %s", msg);
-                code = QT_EXIT_FAILURE;
-            } else if (have < st.total) {
-                sw_log(0,
-                       "interrupted by %s: %lld/%lld points saved in %s, failed %lld%s\n"
-                       "  resume with: mpirun -np %d qthermo sweep %s -o %s --resume",
-                       signal_name(st.stop_signal), (long long)have, (long long)st.total, a.out,
-                       (long long)nfail, fails, size, a.config, a.out);
-                code = QT_EXIT_INTERRUPTED;
-            } else {
-                sw_log(0, "done: %lld/%lld points in %s, failed %lld%s", (long long)have,
-                       (long long)st.total, a.out, (long long)nfail, fails);
-            }
-        }
+        if (sw_writer_close(&r->out)) rrc = -1;
+        if (r->rank == 0) code = report(r, &st, counts, rrc, sw_now() - t_close);
     }
-    if (h.file >= 0) sw_h5_close(&h);
+    sw_writer_close(&r->out);
     if (computes) sw_compute_free(&comp);
-out_done:
-    if (done)
-        for (int b = 0; b < g.n_blocks; b++) free(done[b]);
-    free(done);
-out_cfg:
-    MPI_Bcast(&code, 1, MPI_INT, 0, comm);
-    sw_grid_free(&g);
-    sw_config_free(&cfg);
+    return code;
+}
+
+/* The file and the run; the exit code. */
+static int open_and_run(sweep_run *r)
+{
+    if (alloc_done_masks(r)) return QT_EXIT_FAILURE;
+    const double t_file = sw_now();
+    int code = r->plan.mode == MODE_RESUME ? open_for_resume(r) : create_output(r);
+    if (code >= 0) return code;
+    r->file_seconds = sw_now() - t_file;
+    return compute_all(r);
+}
+
+/* Everything between MPI_Init and MPI_Finalize; returns the exit code. */
+static int sweep_main(MPI_Comm comm, int argc, char **argv)
+{
+    sweep_run *r = calloc(1, sizeof *r);
+    if (!r) return QT_EXIT_FAILURE;
+    r->comm = comm;
+    r->out.ops = &sw_h5_writer;
+    r->t_start = sw_now();
+    MPI_Comm_rank(comm, &r->rank);
+    MPI_Comm_size(comm, &r->size);
+    int code = arguments(r, argc, argv);
+    if (code < 0 && agree_max(comm, setup_process(r) != 0)) code = QT_EXIT_FAILURE;
+    if (code < 0) code = share_config(r);
+    if (code < 0) code = open_and_run(r);
+    MPI_Bcast(&code, 1, MPI_INT, 0, comm); /* every rank ends with rank 0's code */
+    if (r->done)
+        for (int b = 0; b < r->g.n_blocks; b++) free(r->done[b]);
+    free(r->done);
+    sw_grid_free(&r->g);
+    sw_config_free(&r->cfg);
+    free(r);
     return code;
 }
 

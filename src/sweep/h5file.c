@@ -256,18 +256,47 @@ static sw_writer_state *h5_alloc(MPI_Comm comm, const sw_config *cfg, const sw_g
     return w;
 }
 
-/* Root attributes that depend on the model: energies or h, and d. */
-static int model_attrs(hid_t root, const sw_config *cfg, char *msg, size_t msglen)
+static int attr_doubles(hid_t loc, const char *name, const double *v, int n)
 {
-    static const char *const lam[3] = {"E_1", "E_2", "E_e"}, *const vee[3] = {"E_g", "E_1", "E_2"};
-    if (cfg->model == QT_MODEL_NSITE) {
-        CHECK(attr_double(root, "h", cfg->base.h), "attribute");
-        return 0;
+    hsize_t dim = (hsize_t)n;
+    hid_t sp = H5Screate_simple(1, &dim, NULL);
+    if (sp < 0) return -1;
+    hid_t a = H5Acreate2(loc, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a < 0 || H5Awrite(a, H5T_NATIVE_DOUBLE, v) < 0 ? -1 : 0;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(sp);
+    return rc;
+}
+
+static int is_axis(const sw_config *cfg, const qt_param_info *pi)
+{
+    for (int a = 0; a < cfg->n_axes; a++)
+        if (cfg->axis[a].param == pi) return 1;
+    return !strcmp(pi->name, "N") || !strcmp(pi->name, "model");
+}
+
+/* One attribute per parameter of the model that is not swept, named and
+ * typed by the parameter table (enums as their names, lists as arrays). */
+static int param_attrs(hid_t root, const sw_config *cfg, char *msg, size_t msglen)
+{
+    char text[64];
+    for (int i = 0; i < qt_param_count(); i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        if (!(pi->models & (1u << cfg->model)) || (pi->flags & (QT_PF_DERIVED | QT_PF_POINT)) ||
+            pi->type == QT_PT_FLAG || is_axis(cfg, pi))
+            continue;
+        if (pi->type == QT_PT_LIST) {
+            int n;
+            const double *v = qt_param_get_list(&cfg->base, pi, &n);
+            if (v) CHECK(attr_doubles(root, pi->name, v, n), "attribute");
+        } else if (pi->type == QT_PT_ENUM) {
+            CHECK(attr_str(root, pi->name, sw_config_value_text(cfg, pi, text, sizeof text)),
+                  "attribute");
+        } else {
+            CHECK(attr_double(root, pi->name, qt_param_get(&cfg->base, &cfg->opt, pi)),
+                  "attribute");
+        }
     }
-    for (int i = 0; i < 3; i++)
-        CHECK(attr_double(root, (cfg->model == QT_MODEL_LAMBDA ? lam : vee)[i], cfg->base.E[i]),
-              "attribute");
-    CHECK(attr_double(root, "d", cfg->base.d), "attribute");
     return 0;
 }
 
@@ -288,13 +317,7 @@ static int root_attrs(hid_t root, const sw_config *cfg, const char *created, cha
     CHECK(attr_str(root, "config_yaml", cfg->text), "attribute");
     CHECK(attr_str(root, "config_sha256", cfg->sha256), "attribute");
     CHECK(attr_str(root, "model", sw_model_name(cfg->model)), "attribute");
-    if (model_attrs(root, cfg, msg, msglen)) return -1;
-    CHECK(attr_double(root, "gamma", cfg->base.gamma), "attribute");
-    CHECK(attr_str(root, "spectral", sw_spectral_name(cfg->base.spectral)), "attribute");
-    CHECK(attr_str(root, "bath", sw_bath_name(cfg->base.bath)), "attribute");
-    CHECK(attr_str(root, "solver", sw_solver_name(cfg->opt.solver)), "attribute");
-    CHECK(attr_double(root, "tol", cfg->opt.tol), "attribute");
-    CHECK(attr_double(root, "phase_threshold", cfg->opt.phase_threshold), "attribute");
+    if (param_attrs(root, cfg, msg, msglen)) return -1;
     CHECK(attr_str(root, "temperatures", temperatures_text(cfg)), "attribute");
     CHECK(attr_str(root, "created", created), "attribute");
     return 0;

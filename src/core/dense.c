@@ -125,7 +125,7 @@ static int factor_and_solve(qt_workspace *w, int D, int unique)
         double rcond = 0.0;
         info = LAPACKE_zgecon_work(LAPACK_COL_MAJOR, '1', D, L, D, anorm, &rcond, w->dense_work,
                                    w->dense_rwork);
-        if (info || rcond < 1e-13) return QT_ENOTUNIQUE;
+        if (info || rcond < QT_RCOND_SINGULAR) return QT_ENOTUNIQUE;
     }
     info = LAPACKE_zgetrs_work(LAPACK_COL_MAJOR, 'N', D, 1, L, D, w->ipiv, w->dense_rho, D);
     return info ? QT_ELAPACK : QT_OK;

@@ -215,14 +215,14 @@ int qt_pauli_classes(qt_workspace *w, int *in_class)
 {
     fill_pauli_rates(w);
     dense_graph g = {w->es.d, w->W};
-    return qt_closed_classes(w->es.d, dense_edge, &g, in_class, w->iwork + w->es.d);
+    return qt_closed_classes(w->es.d, dense_edge, &g, in_class, w->graph.tarjan);
 }
 
 static int solve_pauli(qt_workspace *w)
 {
-    int d = w->es.d, *in_class = w->iwork;
+    int d = w->es.d, *in_class = w->graph.in_class;
     if (qt_pauli_classes(w, in_class) != 1) return QT_ENOTUNIQUE;
-    int *idx = w->iwork + 8 * d, n = 0;
+    int *idx = w->graph.index, n = 0;
     for (int a = 0; a < d; a++)
         if (in_class[a]) idx[n++] = a;
     for (int i = 0; i < n; i++)
@@ -258,7 +258,7 @@ static int solve_coupled(qt_workspace *w)
     info = LAPACKE_zgecon_work(LAPACK_COL_MAJOR, '1', S, L, S, anorm, &rcond, w->sector_work,
                                w->sector_rwork);
     /* a second stationary state makes the bordered matrix singular */
-    if (info || rcond < 1e-13) return QT_ENOTUNIQUE;
+    if (info || rcond < QT_RCOND_SINGULAR) return QT_ENOTUNIQUE;
     info = LAPACKE_zgetrs_work(LAPACK_COL_MAJOR, 'N', S, 1, L, S, w->ipiv, w->sector_rho, S);
     if (info) return QT_ELAPACK;
     sector_to_rho(w, S);
@@ -297,5 +297,5 @@ void qt_pauli_generator(const qt_workspace *w, double *G)
 int qt_structural_uniqueness(qt_workspace *w)
 {
     if (!populations_decouple(&w->es)) return -1;
-    return qt_pauli_classes(w, w->iwork) == 1;
+    return qt_pauli_classes(w, w->graph.in_class) == 1;
 }

@@ -79,11 +79,28 @@ int qt_closed_classes(int n, qt_edge_fn edge, const void *ctx, int *in_class, in
  * chain was not irreducible). */
 #define QT_GTH_BLOCK 48
 
+/* A complex sector or Liouvillian system whose reciprocal condition number
+ * (1-norm, zgecon) is below this has more than one stationary state: the
+ * rank deficiency of a non-unique steady state gives rcond at rounding level
+ * (~1e-16), a unique one with rates spanning many decades stays above. */
+#define QT_RCOND_SINGULAR 1e-13
+
 /* |<a|X_k|b>| below this counts as zero when deciding structure */
 #define QT_X_ZERO 1e-12
 int qt_gth(int n, double *Q, int ld, double *pi, double *work);
 
 /* ---- workspace (workspace.c) ------------------------------------------- */
+
+/* Integer scratch of the rate-graph searches, one array per use, each sized
+ * for n states (2N for the chain, d on the general path). */
+typedef struct {
+    int *in_class; /* [n] members of the closed class */
+    int *tarjan;   /* [6n] qt_closed_classes */
+    int *queue;    /* [n] breadth-first search */
+    int *seen;     /* [n] */
+    int *index;    /* [n] states of the closed class (chain: ground then excited) */
+    int *order;    /* [n] eigenvalues sorted (qt_cluster) */
+} qt_graph_scratch;
 
 struct qt_workspace {
     qt_model model;
@@ -97,24 +114,26 @@ struct qt_workspace {
     int last_path;
 
     /* nsite structured path, sized N */
-    double *tri_d, *tri_e; /* tridiagonal diagonal / off-diagonal */
-    const double *psi;     /* [N*N] column-major excited eigenvectors: chain_vec or psi_buf */
-    double *psi_buf;       /* [N*N] reordered (g < 0) or site-basis (g = 0) eigenvectors */
-    int chain_N;           /* N of the cached eigen-decomposition of tridiag(1, 0, 1) */
-    double *chain_val;     /* [N] its eigenvalues, ascending */
-    double *chain_vec;     /* [N*N] its eigenvectors, column-major */
-    double *E_exc;         /* [N] */
-    double *up, *down;     /* [N*N] up[k*N + a]: g_k -> a; down[k*N + a]: a -> g_k */
-    double *out;           /* [N] total rate out of excited eigenstate a */
-    double *Us;            /* [N*N] up scaled by 1/out */
-    double *M;             /* [N*N] effective ground-ground rates */
-    double *P;             /* [2N] eigenstate populations (ground, then excited) */
-    double *gth_work;      /* [N * (QT_GTH_BLOCK + 1)] */
-    double *T;             /* [N] site temperatures */
-    double *h_site;        /* [N] site energies of the point */
-    double *g_site;        /* [N] hoppings of the point (N - 1 used) */
-    int *iwork;            /* [16 N + 64]: classes, index lists, LAPACK */
-    double *dwork;         /* LAPACK real work */
+    double *tri_d, *tri_e;  /* tridiagonal diagonal / off-diagonal */
+    const double *psi;      /* [N*N] column-major excited eigenvectors: chain_vec or psi_buf */
+    double *psi_buf;        /* [N*N] reordered (g < 0) or site-basis (g = 0) eigenvectors */
+    int chain_N;            /* N of the cached eigen-decomposition of tridiag(1, 0, 1) */
+    double *chain_val;      /* [N] its eigenvalues, ascending */
+    double *chain_vec;      /* [N*N] its eigenvectors, column-major */
+    double *E_exc;          /* [N] */
+    double *up, *down;      /* [N*N] up[k*N + a]: g_k -> a; down[k*N + a]: a -> g_k */
+    double *out;            /* [N] total rate out of excited eigenstate a */
+    double *Us;             /* [N*N] up scaled by 1/out */
+    double *M;              /* [N*N] effective ground-ground rates */
+    double *P;              /* [2N] eigenstate populations (ground, then excited) */
+    double *gth_work;       /* [N * (QT_GTH_BLOCK + 1)] */
+    double *T;              /* [N] site temperatures */
+    double *h_site;         /* [N] site energies of the point */
+    double *g_site;         /* [N] hoppings of the point (N - 1 used) */
+    qt_graph_scratch graph; /* closed classes and index lists, n = max(2N, d) */
+    int *lapack_iwork;      /* [liwork] dstevd / dstemr integer work */
+    int *isuppz;            /* [2N] dstemr support of the eigenvectors */
+    double *dwork;          /* LAPACK real work */
     int lwork, liwork;
 
     /* general eigenbasis path, sized d <= QT_COUPLED_MAX_D (or 3) */

@@ -67,8 +67,9 @@ static int ensure_chain_plan(qt_workspace *w, int N)
         w->chain_val[i] = 0.0;
         w->tri_e[i] = 1.0;
     }
-    lapack_int info = LAPACKE_dstevd_work(LAPACK_COL_MAJOR, 'V', N, w->chain_val, w->tri_e,
-                                          w->chain_vec, N, w->dwork, w->lwork, w->iwork, w->liwork);
+    lapack_int info =
+        LAPACKE_dstevd_work(LAPACK_COL_MAJOR, 'V', N, w->chain_val, w->tri_e, w->chain_vec, N,
+                            w->dwork, w->lwork, w->lapack_iwork, w->liwork);
     if (info) return QT_ELAPACK;
     w->chain_N = N;
     return QT_OK;
@@ -82,10 +83,9 @@ static int nonuniform_spectrum(int N, qt_workspace *w)
     for (int k = 0; k + 1 < N; k++) w->tri_e[k] = w->g_site[k];
     w->tri_e[N - 1] = 0.0;
     lapack_int m = 0, tryrac = 1;
-    lapack_int *isuppz = w->iwork + 10 * (size_t)N;
     lapack_int info = LAPACKE_dstemr_work(LAPACK_COL_MAJOR, 'V', 'A', N, w->E_exc, w->tri_e, 0.0,
-                                          0.0, 0, 0, &m, w->tri_d, w->psi_buf, N, N, isuppz,
-                                          &tryrac, w->dwork, w->lwork, w->iwork, 10 * N);
+                                          0.0, 0, 0, &m, w->tri_d, w->psi_buf, N, N, w->isuppz,
+                                          &tryrac, w->dwork, w->lwork, w->lapack_iwork, w->liwork);
     if (info || m != N) return QT_ELAPACK;
     memcpy(w->E_exc, w->tri_d, sizeof(double) * N);
     w->psi = w->psi_buf;
@@ -232,8 +232,8 @@ static int reaches_all(int N, const double *up, const double *down, int forward,
  * Tarjan finds the classes. */
 static int closed_class(int N, qt_workspace *w, int **in_class)
 {
-    *in_class = w->iwork + 12 * N;
-    int *queue = w->iwork, *seen = w->iwork + 2 * N;
+    *in_class = w->graph.in_class;
+    int *queue = w->graph.queue, *seen = w->graph.seen;
     size_t nn = (size_t)N * N;
     if ((all_positive(w->up, nn) && all_positive(w->down, nn)) ||
         (reaches_all(N, w->up, w->down, 1, queue, seen) &&
@@ -242,14 +242,14 @@ static int closed_class(int N, qt_workspace *w, int **in_class)
         return 1;
     }
     bipartite_graph g = {N, w->up, w->down};
-    return qt_closed_classes(2 * N, bipartite_edge, &g, *in_class, w->iwork);
+    return qt_closed_classes(2 * N, bipartite_edge, &g, *in_class, w->graph.tarjan);
 }
 
 /* Effective rates between the ground states gi[0..ng) through the excited
  * states ai[0..na) of the closed class, then GTH. Fills w->P. */
 static int solve_closed_class(int N, qt_workspace *w, const int *in_class)
 {
-    int *gi = w->iwork, *ai = w->iwork + N, ng = 0, na = 0;
+    int *gi = w->graph.index, *ai = w->graph.index + N, ng = 0, na = 0;
     for (int k = 0; k < N; k++)
         if (in_class[k]) gi[ng++] = k;
     for (int a = 0; a < N; a++)

@@ -100,7 +100,7 @@ static int build_general(const qt_model_type *m, const qt_params *p, const qt_op
     if (m->dimension(p) > w->gen_max_d) return QT_ETOOLARGE;
     int st = m->build_eigensys(p, w);
     if (st) return st;
-    qt_cluster(&w->es, o->tol, w->iwork);
+    qt_cluster(&w->es, o->tol, w->graph.order);
     return QT_OK;
 }
 

@@ -109,6 +109,6 @@ int qt_build_eigensys(const qt_params *p, const qt_options *o, qt_workspace *w)
     int st = m->prepare(p, w);
     if (!st) st = m->build_eigensys(p, w);
     if (st) return st;
-    qt_cluster(&w->es, o->tol, w->iwork);
+    qt_cluster(&w->es, o->tol, w->graph.order);
     return QT_OK;
 }

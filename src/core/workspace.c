@@ -31,6 +31,17 @@ static int imax(int a, int b)
     return a > b ? a : b;
 }
 
+static void alloc_graph(arena *A, int n)
+{
+    qt_graph_scratch *g = &A->w->graph;
+    g->in_class = take(A, n, sizeof(int));
+    g->tarjan = take(A, 6 * (size_t)n, sizeof(int));
+    g->queue = take(A, n, sizeof(int));
+    g->seen = take(A, n, sizeof(int));
+    g->index = take(A, n, sizeof(int));
+    g->order = take(A, n, sizeof(int));
+}
+
 static void alloc_nsite(arena *A, int N)
 {
     qt_workspace *w = A->w;
@@ -50,7 +61,9 @@ static void alloc_nsite(arena *A, int N)
     w->h_site = take(A, N, sizeof(double));
     w->g_site = take(A, N, sizeof(double));
     w->lwork = imax(1 + 4 * N + N * N, 18 * N); /* dstevd (uniform), dstemr (non-uniform) */
-    w->liwork = 3 + 5 * N;
+    w->liwork = imax(3 + 5 * N, 10 * N);        /* dstevd, dstemr */
+    w->lapack_iwork = take(A, w->liwork, sizeof(int));
+    w->isuppz = take(A, 2 * (size_t)N, sizeof(int));
     w->dwork = take(A, w->lwork, sizeof(double));
 }
 
@@ -136,7 +149,7 @@ static void plan_workspace(arena *A, qt_model model, int max_N, unsigned flags)
     alloc_general(A, gen_d, gen_K);
     w->T = take(A, imax(N, gen_K), sizeof(double));
     w->gth_work = take(A, (size_t)imax(N, gen_d) * (QT_GTH_BLOCK + 1), sizeof(double));
-    w->iwork = take(A, 16 * (size_t)N + 10 * (size_t)gen_d + 64, sizeof(int));
+    alloc_graph(A, imax(2 * N, gen_d));
     if ((flags & QT_WS_GAP) || !nsite)
         alloc_gap(A, w->max_d < QT_GAP_MAX_D ? w->max_d : QT_GAP_MAX_D);
     if (flags & QT_WS_DENSE) alloc_dense(A, gen_d < QT_DENSE_MAX_D ? gen_d : QT_DENSE_MAX_D);
@@ -171,71 +184,38 @@ size_t qt_workspace_estimate(qt_model model, int max_N, unsigned flags)
     return w.bytes + sizeof w;
 }
 
+static void free_nsite_blocks(qt_workspace *w)
+{
+    void *blocks[] = {
+        w->h_site, w->g_site, w->tri_e, w->psi_buf, w->chain_val, w->chain_vec, w->E_exc,
+        w->up,     w->down,   w->Us,    w->M,       w->out,       w->P,         w->dwork,
+    };
+    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) free(blocks[i]);
+}
+
+static void free_general_blocks(qt_workspace *w)
+{
+    void *blocks[] = {
+        w->es.E,         w->es.V,           w->es.X,         w->es.cluster,  w->es.cl_start,
+        w->es.cl_member, w->es.cl_energy,   w->bath,         w->W,           w->rho_re,
+        w->rho_im,       w->site_re,        w->site_im,      w->gen_tmp,     w->K_acc,
+        w->sector,       w->sector_rho,     w->sector_y,     w->sector_work, w->sector_rwork,
+        w->sector_row,   w->sector_col,     w->sector_index, w->zheev_a,     w->zheev_work,
+        w->zheev_w,      w->zheev_rwork,    w->gap_G,        w->gap_wr,      w->gap_wi,
+        w->gap_work,     w->dense_L,        w->dense_rho,    w->dense_y,     w->dense_work,
+        w->dense_rwork,  w->dense_pair,     w->dense_entry,  w->dense_w,     w->T,
+        w->gth_work,     w->graph.in_class, w->graph.tarjan, w->graph.queue, w->graph.seen,
+        w->graph.index,  w->graph.order,    w->lapack_iwork, w->isuppz,      w->ipiv,
+    };
+    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) free(blocks[i]);
+}
+
 void qt_workspace_free(qt_workspace **wp)
 {
     if (!wp || !*wp) return;
-    qt_workspace *w = *wp;
-    void *blocks[] = {w->tri_d,
-                      w->h_site,
-                      w->g_site,
-                      w->tri_e,
-                      w->psi_buf,
-                      w->chain_val,
-                      w->chain_vec,
-                      w->E_exc,
-                      w->up,
-                      w->down,
-                      w->Us,
-                      w->M,
-                      w->out,
-                      w->P,
-
-                      w->dwork,
-                      w->es.E,
-                      w->es.V,
-                      w->es.X,
-                      w->es.cluster,
-                      w->es.cl_start,
-                      w->es.cl_member,
-                      w->es.cl_energy,
-                      w->bath,
-                      w->W,
-                      w->rho_re,
-                      w->rho_im,
-                      w->site_re,
-                      w->site_im,
-                      w->gen_tmp,
-                      w->K_acc,
-                      w->sector,
-                      w->sector_rho,
-                      w->sector_y,
-                      w->sector_work,
-                      w->sector_rwork,
-                      w->sector_row,
-                      w->sector_col,
-                      w->sector_index,
-                      w->zheev_a,
-                      w->zheev_work,
-                      w->zheev_w,
-                      w->zheev_rwork,
-                      w->gap_G,
-                      w->gap_wr,
-                      w->gap_wi,
-                      w->gap_work,
-                      w->dense_L,
-                      w->dense_rho,
-                      w->dense_y,
-                      w->dense_work,
-                      w->dense_rwork,
-                      w->dense_pair,
-                      w->dense_entry,
-                      w->dense_w,
-                      w->T,
-                      w->gth_work,
-                      w->iwork,
-                      w->ipiv};
-    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) free(blocks[i]);
-    free(w);
+    free_nsite_blocks(*wp);
+    free_general_blocks(*wp);
+    free(*wp);
     *wp = NULL;
 }
 

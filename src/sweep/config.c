@@ -244,6 +244,20 @@ static yaml_node_t *lookup(ctx_t *c, const yaml_node_t *n, const char *name, yam
 
 /* ---- axes --------------------------------------------------------------- */
 
+/* like numpy.linspace / logspace: start + i * step, end points exact */
+static void fill_range(sw_axis *ax, double start, double stop, int logsp)
+{
+    int64_t num = ax->n;
+    double a = logsp ? log(start) : start, b = logsp ? log(stop) : stop;
+    double step = num > 1 ? (b - a) / (double)(num - 1) : 0.0;
+    for (int64_t i = 0; i < num; i++) {
+        double x = (double)i * step + a;
+        ax->v[i] = logsp ? exp(x) : x;
+    }
+    ax->v[0] = start;
+    if (num > 1) ax->v[num - 1] = stop;
+}
+
 /* A list of numbers, or {start, stop, num, log}. */
 static int parse_axis(ctx_t *c, const yaml_node_t *n, const char *key, sw_axis *ax)
 {
@@ -298,15 +312,7 @@ static int parse_axis(ctx_t *c, const yaml_node_t *n, const char *key, sw_axis *
     ax->v = malloc((size_t)num * sizeof(double));
     if (!ax->v) return fail(c, n, key, "out of memory for %ld values", num);
     ax->n = num;
-    /* like numpy.linspace / logspace: start + i * step, last value exact */
-    double a = logsp ? log(start) : start, b = logsp ? log(stop) : stop;
-    double step = num > 1 ? (b - a) / (double)(num - 1) : 0.0;
-    for (long i = 0; i < num; i++) {
-        double x = (double)i * step + a;
-        ax->v[i] = logsp ? exp(x) : x;
-    }
-    ax->v[0] = start;
-    if (num > 1) ax->v[num - 1] = stop;
+    fill_range(ax, start, stop, logsp);
     return 0;
 }
 

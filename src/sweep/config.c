@@ -663,6 +663,15 @@ static int check_given_once(ctx_t *c, const yaml_node_t *root, const yaml_node_t
         if (lookup(c, root, name, &k))
             return fail(c, k, name, "given twice: as a parameter and as axes.%s", name);
     }
+    for (int i = 0; i < qt_param_count(); i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        yaml_node_t *k = NULL;
+        if (!pi->replaced_by || !(pi->models & (1u << cfg->model)) ||
+            !lookup(c, root, pi->replaced_by, &k))
+            continue;
+        if (find_axis(cfg, pi->name) || lookup(c, root, pi->name, NULL))
+            return fail(c, k, pi->replaced_by, "replaces %s: give one of them, not both", pi->name);
+    }
     if (!cfg->mean_diff) return 0;
     for (int i = 0; i < qt_param_count(); i++) {
         const qt_param_info *pi = qt_param_at(i);
@@ -671,6 +680,25 @@ static int check_given_once(ctx_t *c, const yaml_node_t *root, const yaml_node_t
             continue;
         if (find_axis(cfg, pi->name) || lookup(c, root, pi->name, NULL))
             return fail(c, axes, "axes", "give either %s or T_mean and T_diff, not both", pi->name);
+    }
+    return 0;
+}
+
+/* Every list parameter has the length the model needs for every N. */
+static int check_list_lengths(ctx_t *c, const yaml_node_t *root, const sw_config *cfg)
+{
+    for (int i = 0; i < qt_param_count(); i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        int n;
+        if (pi->type != QT_PT_LIST || !qt_param_get_list(&cfg->base, pi, &n)) continue;
+        for (int g = 0; g < cfg->n_N; g++) {
+            qt_params p = cfg->base;
+            p.N = cfg->N[g];
+            int want = qt_param_list_length(pi, &p);
+            if (want && n != want)
+                return fail(c, lookup(c, root, pi->name, NULL), pi->name,
+                            "%d entries, but N = %d needs %d", n, cfg->N[g], want);
+        }
     }
     return 0;
 }
@@ -698,6 +726,17 @@ static int check_solver_limits(ctx_t *c, const yaml_node_t *root, const yaml_nod
     return 0;
 }
 
+/* "g = 0.1, T_L = 0.8" for the point idx of group N */
+static void describe_point(const sw_config *cfg, int N, const int64_t *idx, char *buf, size_t len)
+{
+    size_t used = (size_t)snprintf(buf, len, "%s%d", cfg->model == QT_MODEL_NSITE ? "N = " : "",
+                                   cfg->model == QT_MODEL_NSITE ? N : 0);
+    if (cfg->model != QT_MODEL_NSITE) used = 0, buf[0] = '\0';
+    for (int a = 0; a < cfg->n_axes && used < len; a++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s = %g", used ? ", " : "",
+                                 cfg->axis[a].name, cfg->axis[a].v[idx[a]]);
+}
+
 /* Last line of defence: the library's own check on every axis value. */
 static int check_points(ctx_t *c, const sw_config *cfg)
 {
@@ -706,16 +745,14 @@ static int check_points(ctx_t *c, const sw_config *cfg)
         for (int a = 0; a < cfg->n_axes; a++)
             for (int64_t i = 0; i < cfg->axis[a].n; i++) {
                 qt_params p;
-                char m[256];
+                char m[256], where[256];
                 idx[a] = i;
                 sw_config_point(cfg, cfg->N[n_i], idx, &p);
-                idx[a] = 0;
                 if (qt_params_check(&p, m, sizeof m) != QT_OK) {
-                    char key[48];
-                    snprintf(key, sizeof key, "axes.%s[%lld]", cfg->axis[a].name, (long long)i);
-                    if (cfg->axis[a].param->type == QT_PT_INT) snprintf(key, sizeof key, "axes");
-                    return fail(c, NULL, key, "%s", m);
+                    describe_point(cfg, cfg->N[n_i], idx, where, sizeof where);
+                    return fail(c, NULL, "axes", "%s (at %s)", m, where);
                 }
+                idx[a] = 0;
             }
     return 0;
 }
@@ -732,6 +769,7 @@ static int parse_document(ctx_t *c, sw_config *cfg)
     if (!axes) return fail(c, root, "axes", "missing (the grid to sweep)");
     if (parse_axes(c, axes, cfg)) return -1;
     if (check_given_once(c, root, axes, cfg) || check_required(c, root, axes, cfg)) return -1;
+    if (check_list_lengths(c, root, cfg)) return -1;
     yaml_node_t *obs = lookup(c, root, "observables", NULL);
     if (parse_observables(c, obs, cfg)) return -1;
     if (check_solver_limits(c, root, obs, cfg)) return -1;

@@ -67,6 +67,23 @@ CASES = [
     ("does not fit the disk", "model: nsite\naxes:\n  N: [100]\n  g: {start: 0.1, stop: 1, num: 1000}\n"
      "  T_L: {start: 0.1, stop: 1, num: 1000}\n  T_R: {start: 0.1, stop: 1, num: 1000}\n",
      ["axes", "output file needs about", "free"]),
+    # the site-resolved chain and the other parameters of the table
+    ("T_sites wrong length", GOOD.replace("  T_L: [0.8]\n  T_R: [0.2, 0.4]\n", "") + "T_sites: [0.5, 0.4, 0.3]\n",
+     ["T_sites", "3 entries", "N = 4 needs 4"]),
+    ("T_sites negative", GOOD.replace("  T_L: [0.8]\n  T_R: [0.2, 0.4]\n", "") + "T_sites: [0.5, -0.4, 0.3, 0.2]\n",
+     ["T_sites[1]", ">= 0"]),
+    ("T_sites and T_L", GOOD + "T_sites: [0.5, 0.4, 0.3, 0.2]\n", ["T_sites", "replaces T_L"]),
+    ("h_sites not a list", GOOD + "h_sites: 1.0\n", ["h_sites", "list"]),
+    ("g_sites wrong length", GOOD.replace("  g: {start: 0.1, stop: 1.0, num: 3}\n", "") +
+     "g_sites: [0.5, 0.5, 0.5, 0.5]\n", ["g_sites", "N = 4 needs 3"]),
+    ("disorder_W < 0", GOOD + "disorder_W: -0.1\n", ["disorder_W", ">= 0"]),
+    ("disorder_W axis < 0", GOOD + "  disorder_W: [0.1, -0.2]\n", ["axes.disorder_W", ">= 0"]),
+    ("seed not integer", GOOD + "  seed: [1, 2.5]\n", ["axes.seed", "integer"]),
+    ("unknown T_profile", GOOD + "T_profile: cubic\n", ["T_profile", "linear, exponential"]),
+    ("exponential profile at T = 0", GOOD.replace("T_R: [0.2, 0.4]", "T_R: [0.0, 0.4]") +
+     "T_profile: exponential\n", ["T_profile", "T_R > 0", "at N = 4, g = 0.1, T_L = 0.8, T_R = 0"]),
+    ("unknown master equation", GOOD + "master_equation: secular\n", ["master_equation", "global"]),
+    ("gamma axis <= 0", GOOD + "  gamma: [1.0, 0.0]\n", ["axes.gamma", "> 0"]),
     ("does not fit memory", GOOD.replace("N: [4]", "N: [100000]").replace("num: 3", "num: 1"),
      ["axes", "memory"]),
 ]

@@ -221,7 +221,12 @@ static int edit_distance(const char *a, const char *b)
 const char *qt_suggest(const char *word, const char *const *cands, int n)
 {
     const char *best = NULL;
-    int best_d = 3;
+    int best_d = 3, prefixed = 0;
+    size_t len = strlen(word);
+    for (int i = 0; i < n && len >= 2; i++) /* an abbreviation: its one completion */
+        if (!strncmp(cands[i], word, len)) best = cands[i], prefixed++;
+    if (prefixed == 1) return best;
+    best = NULL;
     for (int i = 0; i < n; i++) {
         int d = edit_distance(word, cands[i]);
         if (d < best_d) best_d = d, best = cands[i];

@@ -124,5 +124,69 @@ class BadInput(unittest.TestCase):
         self.assert_rejected(["--model", "lambda", "--T1", "0.5", "--T2", "-2"], "T2", "-2")
 
 
+class SiteResolvedChain(unittest.TestCase):
+    """T_sites, h_sites, g_sites, disorder_W, seed, T_profile on the command line."""
+
+    def test_t_sites_equal_to_the_linear_profile(self):
+        a = point("--model", "nsite", "--N", "4", "--g", "0.6", "--T_L", "0.9", "--T_R", "0.3")
+        b = point("--model", "nsite", "--N", "4", "--g", "0.6", "--T_sites", "0.9,0.7,0.5,0.3")
+        # 0.9,0.7,0.5,0.3 is the linear profile to rounding (bit for bit: test_chain_sites)
+        for x, y in zip(a["site_population"], b["site_population"]):
+            self.assertAlmostEqual(x, y, delta=1e-14)
+        self.assertEqual(b["T_sites"], [0.9, 0.7, 0.5, 0.3])
+
+    def test_site_lists_disorder_and_profile(self):
+        d = point("--model", "nsite", "--N", "3", "--T_L", "0.9", "--T_R", "0.3",
+                  "--h_sites", "1,1.2,0.9", "--g_sites=0.4,0.5", "--T_profile", "exponential")
+        self.assertAlmostEqual(sum(d["site_population"]), 1.0, places=13)
+        self.assertEqual(d["T_profile"], "exponential")
+        e = point("--model", "nsite", "--N", "6", "--g", "0.5", "--TL", "0.9", "--TR", "0.3",
+                  "--disorder_W", "0.5", "--seed", "7")
+        f = point("--model", "nsite", "--N", "6", "--g", "0.5", "--TL", "0.9", "--TR", "0.3",
+                  "--disorder_W", "0.5", "--seed", "8")
+        self.assertNotEqual(e["site_population"], f["site_population"])
+        self.assertEqual(e["site_population"], point("--model", "nsite", "--N", "6", "--g", "0.5",
+                         "--TL", "0.9", "--TR", "0.3", "--disorder_W", "0.5", "--seed", "7")[
+                         "site_population"])
+
+    def test_bad_values_name_the_key(self):
+        base = ["--model", "nsite", "--N", "4", "--g", "0.5"]
+        temps = ["--T_L", "0.9", "--T_R", "0.3"]
+        cases = [(base + ["--T_sites", "0.9,0.8,0.7"], ["T_sites", "3 entries"]),
+                 (base + ["--T_sites", "0.9,-0.8,0.7,0.1"], ["T_sites", "entry 2", ">= 0"]),
+                 (base + temps + ["--h_sites", "1,1,x,1"], ["--h_sites", "1,1,x,1"]),
+                 (base + temps + ["--disorder_W", "-1"], ["disorder_W", ">= 0"]),
+                 (base + temps + ["--seed", "1.5"], ["seed", "integer"]),
+                 (base + temps + ["--T_profile", "cubic"], ["--T_profile", "cubic"]),
+                 (base + ["--T_L", "0.9", "--T_R", "0", "--T_profile", "exponential"],
+                  ["T_profile", "T_R > 0"])]
+        for args, words in cases:
+            with self.subTest(args=args):
+                BadInput.assert_rejected(self, args, *words)
+
+
+class OneSpelling(unittest.TestCase):
+    BASE = ["--model", "nsite", "--N", "10", "--g", "1.3"]
+
+    def test_equals_form_and_aliases_agree(self):
+        a = point(*self.BASE, "--T_L=0.8", "--T_R=0.4")
+        b = point(*self.BASE, "--TL", "0.8", "--TR", "0.4")
+        self.assertEqual(a, b)
+
+    def test_repeated_abbreviated_and_misspelled_options(self):
+        BadInput.assert_rejected(self, self.BASE + ["--T_L", "0.8", "--T_R", "0.4", "--TL", "0.7"],
+                                 "--TL", "more than once")
+        BadInput.assert_rejected(self, self.BASE + ["--T_L", "0.8", "--T_R", "0.4", "--gam", "1"],
+                                 "--gam", "did you mean --gamma")
+        BadInput.assert_rejected(self, self.BASE + ["--T_L", "0.8", "--T_R", "0.4", "--gama", "1"],
+                                 "did you mean --gamma")
+
+    def test_help_lists_the_table(self):
+        proc = run("--help")
+        self.assertEqual(proc.returncode, 0)
+        for word in ("--T_L, --TL", "--disorder_W", "--master_equation", "linear*"):
+            self.assertIn(word, proc.stdout)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

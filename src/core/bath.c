@@ -7,10 +7,7 @@
 
 double qt_occupation(double w, double T)
 {
-    if (T <= 0.0) return 0.0;
-    /* expm1 keeps relative accuracy for w << T; for w >> T it overflows to
-     * inf and n -> 0, the correct limit. */
-    return 1.0 / expm1(w / T);
+    return qt_occupation_inline(w, T);
 }
 
 static double spectral_density(const qt_bath_params *b, double w)

@@ -3,6 +3,7 @@
 #define QT_INTERNAL_H
 
 #include <complex.h>
+#include <math.h>
 #include <stddef.h>
 
 #include "qthermo/qthermo.h"
@@ -16,11 +17,33 @@ typedef struct {
     qt_bath bath;
 } qt_bath_params;
 
+/* Bose occupation 1/(exp(w/T) - 1), 0 at T = 0: inline for the chain's N^2
+ * rates; qt_occupation is the same function for the API. expm1 keeps
+ * relative accuracy for w << T; for w >> T it overflows to inf and n -> 0,
+ * the correct limit. */
+static inline double qt_occupation_inline(double w, double T)
+{
+    return T <= 0.0 ? 0.0 : 1.0 / expm1(w / T);
+}
+
 /* Rate gamma_k(w) of a jump that releases energy w into the bath (w > 0:
  * emission, w < 0: absorption), Eq. 5. w == 0 is handled by the caller. */
 double qt_rate(const qt_bath_params *b, double w);
 /* gamma_k(0): eta T for ohmic; +inf for flat (the caller reports it). */
 double qt_rate_zero(const qt_bath_params *b);
+
+/* rows of the parameter table one model can have */
+#define QT_MAX_PARAM_ROWS 64
+
+/* A parameter-table row's constraint, compiled once per workspace. */
+typedef struct {
+    const void *row; /* the table row */
+    int in_params;   /* else in qt_options */
+    size_t offset;
+    int storage;
+    double lo, hi; /* lo <= v <= hi (lo < v when lo_open) */
+    int lo_open, integer;
+} qt_row_check;
 
 /* ---- the chain as the master-equation solvers see it -------------------- */
 
@@ -104,6 +127,8 @@ typedef struct {
 
 struct qt_workspace {
     qt_model model;
+    qt_row_check param_rows[QT_MAX_PARAM_ROWS]; /* the table rows of model */
+    int n_param_rows;
     int max_N; /* nsite: largest N; three-level: 1 */
     int max_d; /* largest state dimension */
     unsigned flags;
@@ -241,7 +266,7 @@ typedef struct qt_model_type {
     int (*fast_global)(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r,
                        int *need_general);
     /* the chain description for the other master equations, or NULL */
-    void (*chain)(const qt_params *p, const qt_workspace *w, qt_chain *c);
+    void (*chain)(const qt_params *p, qt_workspace *w, qt_chain *c);
     void (*observables)(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r);
 } qt_model_type;
 
@@ -260,6 +285,11 @@ extern const char *const qt_me_names[];
 const qt_model_type *qt_model_type_of(qt_model m);
 const qt_me_type *qt_me_type_of(qt_master_equation me);
 
+/* The rows a point of model m must satisfy (qt_param_rows_for, once per
+ * workspace), and the check qt_solve makes on every point: 1 when each of
+ * them is within its constraint. */
+int qt_param_rows_for(qt_model m, qt_row_check *rows, int cap);
+int qt_param_rows_ok(const qt_row_check *rows, int n, const qt_params *p, const qt_options *o);
 /* Defaults of the parameter table's rows (paramtab.c). */
 void qt_param_defaults(qt_params *p, qt_options *o);
 

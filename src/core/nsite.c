@@ -94,8 +94,10 @@ static int nonuniform_spectrum(int N, qt_workspace *w)
 
 int qt_nsite_spectrum(const qt_params *p, qt_workspace *w)
 {
-    site_energies(p, w);
-    if (!uniform_chain(p)) return nonuniform_spectrum(p->N, w);
+    if (!uniform_chain(p)) { /* the uniform chain's site energies: on demand (nsite_chain) */
+        site_energies(p, w);
+        return nonuniform_spectrum(p->N, w);
+    }
     int N = p->N, st = ensure_chain_plan(w, N);
     if (st) return st;
     const double *lam = w->chain_val;
@@ -168,7 +170,7 @@ static void fill_rates(const qt_params *p, qt_workspace *w)
         double *up = w->up + (size_t)k * N, *down = w->down + (size_t)k * N;
         for (int a = 0; a < N; a++) {
             double c = w->psi[k + (size_t)a * N], E = w->E_exc[a], aE = fabs(E);
-            double n = qt_occupation(aE, T);
+            double n = qt_occupation_inline(aE, T);
             double J = p->gamma * (ohmic ? aE : 1.0) * c * c;
             double emit = J * (classical ? n : 1.0 + n), absorb = J * n;
             /* a -> g_k releases E_a: emission if E_a > 0, absorption if below */
@@ -407,8 +409,9 @@ static int nsite_prepare(const qt_params *p, qt_workspace *w)
     return qt_nsite_spectrum(p, w);
 }
 
-static void nsite_chain(const qt_params *p, const qt_workspace *w, qt_chain *c)
+static void nsite_chain(const qt_params *p, qt_workspace *w, qt_chain *c)
 {
+    if (uniform_chain(p)) site_energies(p, w);
     c->N = p->N;
     c->h = w->h_site;
     c->g = w->g_site;

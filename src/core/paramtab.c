@@ -177,7 +177,7 @@ static const char *constraint_text(qt_constraint c)
     return texts[c];
 }
 
-static int violates(const qt_param_info *pi, double v)
+static inline int violates(const qt_param_info *pi, double v)
 {
     if (!isfinite(v)) return 1;
     if (pi->type == QT_PT_INT && v != floor(v)) return 1;
@@ -313,4 +313,80 @@ int qt_parse_real(const char *text, double *out)
     if (!isfinite(v) || (errno == ERANGE && fabs(v) >= DBL_MIN)) return 2;
     *out = v;
     return 0;
+}
+
+static int list_ok(const void *row, const qt_params *p)
+{
+    const param_row *r = row;
+    const double *v = *(const double *const *)((const char *)p + r->offset);
+    int n = *(const int *)((const char *)p + r->len_offset),
+        want = qt_param_list_length(&r->info, p);
+    if (!v) return 1;
+    if (want && n != want) return 0;
+    for (int i = 0; i < n; i++)
+        if (violates(&r->info, v[i])) return 0;
+    return 1;
+}
+
+/* A row's constraint as an interval: lo <(=) v <= hi, integer or not. */
+static qt_row_check compile_row(const param_row *r)
+{
+    qt_row_check c = {r,         r->where == IN_PARAMS,
+                      r->offset, r->storage,
+                      -INFINITY, INFINITY,
+                      0,         r->info.type == QT_PT_INT || r->info.type == QT_PT_ENUM};
+    switch (r->info.constraint) {
+    case QT_C_POSITIVE:
+        c.lo = 0.0, c.lo_open = 1;
+        break;
+    case QT_C_NONNEG:
+        c.lo = 0.0;
+        break;
+    case QT_C_SITES:
+        c.lo = 2.0, c.hi = QT_MAX_SITES;
+        break;
+    case QT_C_COUNT:
+        c.lo = 1.0, c.hi = 2147483647.0;
+        break;
+    default:
+        break;
+    }
+    if (r->info.type == QT_PT_INT)
+        c.lo = fmax(c.lo, -9007199254740992.0), c.hi = fmin(c.hi, 9007199254740992.0);
+    if (r->info.type == QT_PT_ENUM) {
+        int n = 0;
+        while (r->info.choices[n]) n++;
+        c.lo = 0.0, c.hi = n - 1;
+    }
+    return c;
+}
+
+int qt_param_rows_for(qt_model m, qt_row_check *out, int cap)
+{
+    int n = 0;
+    for (int i = 0; i < N_ROWS && n < cap; i++) {
+        const param_row *r = &rows[i];
+        if ((r->info.models & (1u << m)) && r->storage != ST_NONE && r->storage != ST_FLAG)
+            out[n++] = compile_row(r);
+    }
+    return n;
+}
+
+int qt_param_rows_ok(const qt_row_check *list, int n, const qt_params *p, const qt_options *o)
+{
+    for (int i = 0; i < n; i++) {
+        const qt_row_check *c = &list[i];
+        if (c->storage == ST_LIST) {
+            if (!list_ok(c->row, p)) return 0;
+            continue;
+        }
+        const char *f = (c->in_params ? (const char *)p : (const char *)o) + c->offset;
+        double v = c->storage == ST_DOUBLE  ? *(const double *)f
+                   : c->storage == ST_LLONG ? (double)*(const long long *)f
+                                            : *(const int *)f;
+        if (!(v >= c->lo && v <= c->hi) || (c->lo_open && v == c->lo) ||
+            (c->integer && v != (double)(long long)v))
+            return 0;
+    }
+    return 1;
 }

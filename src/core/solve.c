@@ -145,7 +145,6 @@ const qt_me_type qt_global_me = {"global", QT_ME_GLOBAL, solve_global};
 static int workspace_fits(const qt_model_type *m, const qt_params *p, const qt_options *o,
                           const qt_workspace *w)
 {
-    if (p->model != w->model) return QT_EINVAL; /* planned for another model */
     if (p->model == QT_MODEL_NSITE && p->N > w->max_N) return QT_ETOOLARGE;
     if (o->solver == QT_SOLVER_DENSE && !(w->flags & QT_WS_DENSE)) return QT_EINVAL;
     if (o->want_gap && !(w->flags & QT_WS_GAP) && m->dimension(p) > w->gap_max_d)
@@ -157,7 +156,9 @@ static int check_point(const qt_model_type *m, const qt_params *p, const qt_opti
                        const qt_workspace *w, const qt_result *r)
 {
     if (!m || !qt_me_type_of(p->master_equation)) return QT_EINVAL;
-    if (qt_params_check(p, NULL, 0) || qt_options_check(o, NULL, 0)) return QT_EINVAL;
+    if (p->model != w->model) return QT_EINVAL; /* planned for another model */
+    if (!qt_param_rows_ok(w->param_rows, w->n_param_rows, p, o) || m->check(p, NULL, 0))
+        return QT_EINVAL;
     int st = workspace_fits(m, p, o, w);
     if (st) return st;
     if (m->n_populations(p) > r->capacity || m->n_baths(p) > r->capacity) return QT_ETOOLARGE;

@@ -139,6 +139,7 @@ static void plan_workspace(arena *A, qt_model model, int max_N, unsigned flags)
     qt_workspace *w = A->w;
     int nsite = model == QT_MODEL_NSITE;
     w->model = model;
+    w->n_param_rows = qt_param_rows_for(model, w->param_rows, QT_MAX_PARAM_ROWS);
     w->max_N = nsite ? max_N : 1;
     w->max_d = nsite ? 2 * max_N : 3;
     w->flags = flags;

@@ -212,6 +212,7 @@ typedef struct {
     sw_run_stats *st;
     double t0, last_progress, last_flush, sleep_s;
     double longest_gap; /* longest time between two results of one worker */
+    double last_loop;   /* the master's last look at the workers */
     char *buf;          /* one result message */
     char *msg;
     size_t msglen;
@@ -262,21 +263,29 @@ double sw_rank_timeout(const sw_run_opts *opt, double longest_batch)
     return k > opt->rank_timeout ? k : opt->rank_timeout;
 }
 
-/* A worker that owes a result and has been silent beyond the bound: its
- * rank (it died or hangs), or 0. */
-static int silent_worker(const master_t *m, double now)
+/* A worker that owes a result and has been silent beyond the bound (also
+ * at least 20 x the estimated work of its two batches): its rank (it died
+ * or hangs), or 0. Time the master itself spent blocked (a slow sync) does
+ * not count against the workers. */
+static int silent_worker(master_t *m, double now)
 {
-    const double bound = sw_rank_timeout(m->opt, m->longest_gap);
-    for (int i = 0; i < m->nw; i++)
+    const double blocked = now - m->last_loop;
+    m->last_loop = now;
+    for (int i = 0; blocked > 1.0 && i < m->nw; i++) m->w[i].last_heard += blocked;
+    for (int i = 0; i < m->nw; i++) {
+        const double est = 2.0 * m->w[i].last_item_s,
+                     batch = m->longest_gap > est ? m->longest_gap : est,
+                     bound = sw_rank_timeout(m->opt, batch);
         if (m->w[i].outstanding && now - m->w[i].last_heard > bound) {
             sw_log(0,
                    "rank %d has not answered for %.0f s (bound %.0f s: the larger of %.0f s and "
                    "%g x the longest batch, %.3g s): it died or hangs; saving what is done and "
                    "ending the job",
                    i + 1, now - m->w[i].last_heard, bound, m->opt->rank_timeout,
-                   (double)SW_RANK_TIMEOUT_BATCHES, m->longest_gap);
+                   (double)SW_RANK_TIMEOUT_BATCHES, batch);
             return i + 1;
         }
+    }
     return 0;
 }
 
@@ -363,8 +372,21 @@ static int run_master(MPI_Comm comm, int size, sw_writer *wr, queue_t *q, const 
                       sw_run_stats *st, worker_state *wst, char *buf, char *msg, size_t msglen)
 {
     const double t0 = sw_now();
-    master_t m = {comm, q,   wst, size - 1, 0, wr, opt, st, t0, t0, t0, MASTER_SLEEP_MIN,
-                  0.0,  buf, msg, msglen,   0};
+    master_t m = {.comm = comm,
+                  .q = q,
+                  .w = wst,
+                  .nw = size - 1,
+                  .wr = wr,
+                  .opt = opt,
+                  .st = st,
+                  .t0 = t0,
+                  .last_progress = t0,
+                  .last_flush = t0,
+                  .sleep_s = MASTER_SLEEP_MIN,
+                  .last_loop = t0,
+                  .buf = buf,
+                  .msg = msg,
+                  .msglen = msglen};
     for (int w = 1; w < size; w++) {
         m.w[w - 1].last_heard = t0;
         send_item(&m, w), send_item(&m, w);

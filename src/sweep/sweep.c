@@ -584,8 +584,19 @@ int qt_cmd_sweep(int argc, char **argv)
     MPI_Comm comm;
     MPI_Comm_dup(MPI_COMM_WORLD, &comm);
     MPI_Comm_set_name(comm, "qthermo_sweep");
-    int code = sweep_main(comm, argc, argv);
+    int code = sweep_main(comm, argc, argv), rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
     MPI_Comm_free(&comm);
     MPI_Finalize();
+    /* Under `srun --kill-on-bad-exit=1` the first task to exit non-zero
+     * gets the others killed, which would turn a clean "interrupted" (4)
+     * into a signal. The master's code is the job's: workers end 0 after
+     * an interruption, and the master leaves last. */
+    if (rank > 0 && code == QT_EXIT_INTERRUPTED) code = QT_EXIT_OK;
+    if (rank == 0 && size > 1 && code != QT_EXIT_OK) {
+        struct timespec ts = {0, 200000000L};
+        nanosleep(&ts, NULL);
+    }
     return code;
 }

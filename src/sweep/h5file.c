@@ -19,6 +19,8 @@
 #define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,16 @@ typedef struct {
     hid_t space[SW_EXT_COUNT]; /* file spaces by extent kind, reused */
 } h5_block;
 
+/* The fdatasync of a group commit runs in a helper thread (which calls
+ * nothing else), so the master goes on receiving and writing meanwhile. */
+typedef struct {
+    pthread_t thread;
+    int running;         /* started, not yet joined */
+    atomic_int finished; /* set by the thread when fdatasync returned */
+    int fd, err;         /* err: its errno, 0 on success */
+    size_t covers;       /* pending[0, covers) were written before it started */
+} h5_sync;
+
 /* A written batch whose done flags wait for the next commit. */
 typedef struct {
     int b;
@@ -68,6 +80,7 @@ struct sw_writer_state {
     void *scratch; /* integer conversions and done flags of one batch */
     h5_pending *pending;
     size_t n_pending, cap_pending;
+    h5_sync sync;
     char error[256]; /* the last failure (sw_writer last_error) */
     int broken;      /* a write or sync failed: the file is not closed by us */
 };
@@ -759,18 +772,63 @@ static int write_done(sw_writer_state *w, int b, int64_t start, int64_t count)
     return err < 0 ? -1 : 0;
 }
 
-/* Group commit: the data of every queued batch reaches the disk first
- * (fdatasync), then their done flags are written (durable at the next
- * commit or at close). A failed sync is an I/O failure, never ignored. */
-static int h5_flush(sw_writer_state *w)
+static void *sync_thread(void *arg)
 {
-    if (!w->writable || !w->n_pending) return 0;
-    if (fdatasync(w->fd)) return fail(w, "fdatasync: %s", strerror(errno));
-    for (size_t i = 0; i < w->n_pending; i++) {
+    h5_sync *y = arg;
+    y->err = fdatasync(y->fd) ? errno : 0;
+    atomic_store(&y->finished, 1);
+    return NULL;
+}
+
+/* The done flags of pending[0, n), whose data is durable; the queue moves up. */
+static int mark_done(sw_writer_state *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
         const h5_pending *p = &w->pending[i];
         if (write_done(w, p->b, p->start, p->count)) return fail(w, "%s", "writing done");
     }
-    w->n_pending = 0;
+    memmove(w->pending, w->pending + n, (w->n_pending - n) * sizeof *w->pending);
+    w->n_pending -= n;
+    return 0;
+}
+
+/* Wait for the background sync and mark what it made durable. */
+static int finish_sync(sw_writer_state *w)
+{
+    h5_sync *y = &w->sync;
+    if (!y->running) return 0;
+    pthread_join(y->thread, NULL);
+    y->running = 0;
+    if (y->err) return errno = y->err, fail(w, "fdatasync: %s", strerror(y->err));
+    return mark_done(w, y->covers);
+}
+
+/* Everything written so far durable and marked done, now. */
+static int commit_now(sw_writer_state *w)
+{
+    if (finish_sync(w)) return -1;
+    if (!w->n_pending) return 0;
+    if (fdatasync(w->fd)) return fail(w, "fdatasync: %s", strerror(errno));
+    return mark_done(w, w->n_pending);
+}
+
+/* Group commit without waiting: when the last background sync has
+ * finished, the batches written before it started get their done flags;
+ * then a new sync starts for the batches written since. So `done` = 1 is
+ * only ever written for data already on disk. A failed sync is an I/O
+ * failure, never ignored. */
+static int h5_flush(sw_writer_state *w)
+{
+    h5_sync *y = &w->sync;
+    if (!w->writable || w->broken) return w->broken ? -1 : 0;
+    if (y->running && !atomic_load(&y->finished)) return 0; /* next time */
+    if (finish_sync(w)) return -1;
+    if (!w->n_pending) return 0;
+    y->fd = w->fd;
+    y->covers = w->n_pending;
+    atomic_store(&y->finished, 0);
+    if (pthread_create(&y->thread, NULL, sync_thread, y)) return commit_now(w);
+    y->running = 1;
     return 0;
 }
 
@@ -862,7 +920,8 @@ static void detach(sw_writer_state *w)
 static int h5_close(sw_writer_state *w, char *msg, size_t msglen)
 {
     if (!w) return 0;
-    int rc = h5_flush(w);
+    int rc = !w->writable ? 0 : w->broken ? -1 : commit_now(w);
+    if (w->sync.running) pthread_join(w->sync.thread, NULL); /* after a failure */
     const int fd = w->writable && w->fd >= 0 ? dup(w->fd) : -1;
     close_ids(w);
     /* HDF5 1.10 cannot survive a write failing inside H5Fclose (its

@@ -25,7 +25,15 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-enum { OP_WRITE = 1, OP_FSYNC = 2, OP_FDATASYNC = 3, OP_RENAME = 4, OP_LINK = 5, OP_TRUNC = 6 };
+enum {
+    OP_WRITE = 1,
+    OP_FSYNC = 2, /* logged when the call returned */
+    OP_FDATASYNC = 3,
+    OP_RENAME = 4,
+    OP_LINK = 5,
+    OP_TRUNC = 6,
+    OP_SYNCSTART = 7 /* logged before an fsync / fdatasync call */
+};
 
 struct rec {
     uint32_t magic, op;
@@ -187,6 +195,7 @@ static int traced_sync(int fd, int data_only)
         errno = err;
         return -1;
     }
+    log_rec(OP_SYNCSTART, &st, path, 0, NULL, 0, 0); /* writes logged after it may race it */
     int rc = data_only ? real_fdatasync(fd) : real_fsync(fd);
     if (!rc) log_rec(data_only ? OP_FDATASYNC : OP_FSYNC, &st, path, 0, NULL, 0, 0);
     return rc;

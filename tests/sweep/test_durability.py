@@ -29,7 +29,8 @@ from common import (ENV, check, compare_files, config, finish, read_all, remove,
 
 SHIM = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else "build/tests/sweep/libqt_iotrace.so"
 HDR = struct.Struct("<IIqQQqq256s")
-OPS = {1: "write", 2: "fsync", 3: "fdatasync", 4: "rename", 5: "link", 6: "trunc"}
+OPS = {1: "write", 2: "fsync", 3: "fdatasync", 4: "rename", 5: "link", 6: "trunc",
+       7: "syncstart"}
 
 d = workdir("durability")
 cfg = config("durable_nsite.yaml")
@@ -102,6 +103,7 @@ def simulate(recs, out, ref):
     fid = next(r["file"] for r in recs if r["op"] == "write")
     ranges = done_ranges(out)
     durable, pending, named, checked, middle = bytearray(), [], False, 0, None
+    started = []  # record indices of syncs in progress (they may run in another thread)
 
     def crash_states(label):
         nonlocal checked, middle
@@ -130,13 +132,18 @@ def simulate(recs, out, ref):
         if r["file"] != fid:
             continue
         if r["op"] in ("write", "trunc"):
-            pending.append(r)
+            pending.append(dict(r, index=i))
+        elif r["op"] == "syncstart":
+            started.append(i)
         elif r["op"] in ("fsync", "fdatasync"):
             if named:
                 crash_states(f"crash before sync record {i}")
-            for w in pending:
+            # durable: what was written before the sync started (the oldest
+            # sync in progress ends first; writes racing it stay pending)
+            start = started.pop(0)
+            for w in [w for w in pending if w["index"] < start]:
                 apply(durable, w)
-            pending = []
+            pending = [w for w in pending if w["index"] > start]
     crash_states("crash after the end")
     return checked, middle, pending
 

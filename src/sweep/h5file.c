@@ -1,20 +1,31 @@
-/* HDF5 layout of a sweep (README.md in this folder has the picture).
+/* HDF5 layout of a sweep (README.md in this folder has the picture): the
+ * writer interface (writer.h) implemented with HDF5's POSIX (sec2) driver,
+ * used by the one writing process.
  *
- * Crash safety rests on three choices made here:
+ * Crash safety rests on these choices made here:
  *  - every dataset is contiguous, allocated at creation (H5D_ALLOC_TIME_EARLY)
- *    and filled (NaN / -1 / 0), and the metadata is flushed before the first
- *    point is computed: the run itself changes no HDF5 metadata, so the file
- *    on disk is a valid HDF5 file at every instant;
- *  - a batch's observables and status are written before its `done` flags,
- *    by one process, with plain MPI-IO writes (the mpio driver does no data
- *    sieving or caching of raw data), so `done` = 1 implies the data is in
- *    the file (in the OS page cache, which survives SIGKILL);
+ *    and filled (NaN / -1 / 0), and the metadata is written and fsync'ed
+ *    before the first point is computed: the run itself changes no HDF5
+ *    metadata, so the file on disk is a valid HDF5 file at every instant;
+ *  - raw data goes straight to pwrite (no sieve buffer): a batch's
+ *    observables and status are written, and its points are queued; a
+ *    commit (sw_writer flush) fdatasyncs the file and only then writes the
+ *    `done` flags of the queued points. So `done` = 1 on disk implies the
+ *    data is on disk, whatever the kernel writes back first, through a crash
+ *    of the process, the node or the power (group commit: a crash costs at
+ *    most the points written since the last commit);
  *  - the superblock is the default (version 0) one, which has no "file open
  *    for writing" flag, so a killed file opens without h5clear. */
+#define _GNU_SOURCE /* memfd_create */
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -41,14 +52,37 @@ typedef struct {
     hid_t space[SW_EXT_COUNT]; /* file spaces by extent kind, reused */
 } h5_block;
 
+/* The fdatasync of a group commit runs in a helper thread (which calls
+ * nothing else), so the master goes on receiving and writing meanwhile. */
+typedef struct {
+    pthread_t thread;
+    int running;         /* started, not yet joined */
+    atomic_int finished; /* set by the thread when fdatasync returned */
+    int fd, err;         /* err: its errno, 0 on success */
+    size_t covers;       /* pending[0, covers) were written before it started */
+} h5_sync;
+
+/* A written batch whose done flags wait for the next commit. */
+typedef struct {
+    int b;
+    int64_t start, count;
+} h5_pending;
+
 struct sw_writer_state {
     const sw_config *cfg;
     const sw_grid *g;
     hid_t file;
+    int fd; /* the file's descriptor (sec2 driver), for fdatasync */
+    int writable;
     int n_blocks;
     h5_block *blk;
-    hid_t dxpl;    /* independent transfers */
-    void *scratch; /* rank 0: integer conversions of one batch */
+    hid_t dxpl;
+    void *scratch; /* integer conversions and done flags of one batch */
+    h5_pending *pending;
+    size_t n_pending, cap_pending;
+    h5_sync sync;
+    char error[256]; /* the last failure (sw_writer last_error) */
+    int broken;      /* a write or sync failed: the file is not closed by us */
 };
 
 static hid_t file_type(sw_type t)
@@ -60,7 +94,7 @@ static hid_t mem_type(sw_type t)
     return t == SW_I8 ? H5T_NATIVE_INT8 : t == SW_I32 ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE;
 }
 
-/* ---- attributes (collective: same value on every rank) ----------------- */
+/* ---- attributes -------------------------------------------------------- */
 
 static int attr_str(hid_t loc, const char *name, const char *value)
 {
@@ -119,6 +153,7 @@ static int read_attr_str(hid_t loc, const char *name, char *buf, size_t buflen)
         }
     } else {
         size_t n = H5Tget_size(t);
+        if (n == 0 || n > (1u << 20)) goto out; /* no sweep attribute is that long */
         char *s = calloc(n + 1, 1);
         mt = H5Tcopy(H5T_C_S1);
         H5Tset_size(mt, n + 1);
@@ -176,17 +211,16 @@ static hid_t make_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype,
     return d;
 }
 
-/* A 1-D coordinate dataset made a dimension scale; rank 0 writes values. */
+/* A 1-D coordinate dataset with its values, made a dimension scale. */
 static hid_t make_scale(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *values,
-                        hsize_t n, int rank, hid_t dxpl)
+                        hsize_t n, hid_t dxpl)
 {
     double zero = 0;
     int izero = 0;
     hid_t d = make_dataset(loc, name, ftype, mtype,
                            mtype == H5T_NATIVE_DOUBLE ? (void *)&zero : (void *)&izero, 1, &n);
     if (d < 0) return -1;
-    if ((rank == 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, dxpl, values) < 0) ||
-        H5DSset_scale(d, name) < 0) {
+    if (H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, dxpl, values) < 0 || H5DSset_scale(d, name) < 0) {
         H5Dclose(d);
         return -1;
     }
@@ -194,10 +228,10 @@ static hid_t make_scale(hid_t loc, const char *name, hid_t ftype, hid_t mtype, c
 }
 
 /* The coordinate dataset of axis a in group loc. */
-static hid_t make_axis_scale(hid_t loc, const sw_config *cfg, int a, int rank, hid_t dxpl)
+static hid_t make_axis_scale(hid_t loc, const sw_config *cfg, int a, hid_t dxpl)
 {
     return make_scale(loc, cfg->axis[a].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg->axis[a].v,
-                      (hsize_t)cfg->axis[a].n, rank, dxpl);
+                      (hsize_t)cfg->axis[a].n, dxpl);
 }
 
 static int open_spaces(h5_block *hb, const sw_config *cfg, const sw_block *blk)
@@ -212,30 +246,40 @@ static int open_spaces(h5_block *hb, const sw_config *cfg, const sw_block *blk)
     return 0;
 }
 
-static hid_t mpio_fapl(MPI_Comm comm)
+/* POSIX driver, no sieve buffer (raw data straight to pwrite, in the order
+ * written), no HDF5 file locking (the driver holds its own lock, lock.c). */
+static hid_t local_fapl(void)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl >= 0 && H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0) {
+    if (fapl >= 0 && (H5Pset_fapl_sec2(fapl) < 0 || H5Pset_sieve_buf_size(fapl, 0) < 0 ||
+                      H5Pset_file_locking(fapl, 0, 1) < 0)) {
         H5Pclose(fapl);
         return -1;
     }
     return fapl;
 }
 
-static int h5_close(sw_writer_state *w);
+/* The descriptor under the sec2 driver. */
+static int file_fd(hid_t file)
+{
+    int *h = NULL;
+    if (H5Fget_vfd_handle(file, H5P_DEFAULT, (void **)&h) < 0 || !h) return -1;
+    return *h;
+}
 
-/* The writer's state with every id -1, the transfer list, and on rank 0
- * the scratch buffer of the largest batch; NULL when out of memory. */
-static sw_writer_state *h5_alloc(MPI_Comm comm, const sw_config *cfg, const sw_grid *g)
+static int h5_close(sw_writer_state *w, char *msg, size_t msglen);
+
+/* The writer's state with every id -1 and its buffers; NULL when out of
+ * memory. */
+static sw_writer_state *h5_alloc(const sw_config *cfg, const sw_grid *g)
 {
     if (!getenv("QTHERMO_H5_DEBUG")) H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    int rank;
-    MPI_Comm_rank(comm, &rank);
     sw_writer_state *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->cfg = cfg;
     w->g = g;
     w->file = w->dxpl = -1;
+    w->fd = -1;
     w->n_blocks = g->n_blocks;
     w->blk = calloc((size_t)g->n_blocks, sizeof *w->blk);
     for (int b = 0; w->blk && b < w->n_blocks; b++) {
@@ -246,11 +290,12 @@ static sw_writer_state *h5_alloc(MPI_Comm comm, const sw_config *cfg, const sw_g
     }
     const size_t scratch =
         (size_t)SW_BATCH_MAX * (size_t)(g->max_N > 4 ? g->max_N : 4) * sizeof(int32_t);
-    if (rank == 0) w->scratch = malloc(scratch);
+    w->scratch = malloc(scratch);
+    w->cap_pending = 256;
+    w->pending = malloc(w->cap_pending * sizeof *w->pending);
     w->dxpl = H5Pcreate(H5P_DATASET_XFER);
-    if (!w->blk || (rank == 0 && !w->scratch) || w->dxpl < 0 ||
-        H5Pset_dxpl_mpio(w->dxpl, H5FD_MPIO_INDEPENDENT) < 0) {
-        h5_close(w);
+    if (!w->blk || !w->scratch || !w->pending || w->dxpl < 0) {
+        h5_close(w, NULL, 0);
         return NULL;
     }
     return w;
@@ -354,14 +399,14 @@ static void close_scales(h5_scales *sc)
     if (sc->N >= 0) H5Dclose(sc->N), sc->N = -1;
 }
 
-static int root_coordinates(sw_writer_state *w, int rank, h5_scales *sc, char *msg, size_t msglen)
+static int root_coordinates(sw_writer_state *w, h5_scales *sc, char *msg, size_t msglen)
 {
     const sw_config *cfg = w->cfg;
     for (int a = 0; a < cfg->n_axes; a++)
-        CHECK(sc->axis[a] = make_axis_scale(w->file, cfg, a, rank, w->dxpl), "coordinate dataset");
+        CHECK(sc->axis[a] = make_axis_scale(w->file, cfg, a, w->dxpl), "coordinate dataset");
     if (cfg->model == QT_MODEL_NSITE)
         CHECK(sc->N = make_scale(w->file, "N", H5T_STD_I32LE, H5T_NATIVE_INT, cfg->N,
-                                 (hsize_t)cfg->n_N, rank, w->dxpl),
+                                 (hsize_t)cfg->n_N, w->dxpl),
               "coordinate N");
     return 0;
 }
@@ -369,7 +414,7 @@ static int root_coordinates(sw_writer_state *w, int rank, h5_scales *sc, char *m
 /* Block b's group (nsite: "N10" with attribute N; else the root), its file
  * spaces and its axis coordinates: nsite groups get their own copies, so
  * that xarray.open_dataset(f, group="N10") shows their values too. */
-static int block_group(sw_writer_state *w, int b, int rank, h5_scales *sc, char *msg, size_t msglen)
+static int block_group(sw_writer_state *w, int b, h5_scales *sc, char *msg, size_t msglen)
 {
     const sw_config *cfg = w->cfg;
     const sw_block *blk = &w->g->blk[b];
@@ -386,15 +431,14 @@ static int block_group(sw_writer_state *w, int b, int rank, h5_scales *sc, char 
     for (int a = 0; a < cfg->n_axes; a++) sc->gax[a] = sc->axis[a];
     if (nsite)
         for (int a = 0; a < cfg->n_axes; a++)
-            CHECK(sc->gax[a] = make_axis_scale(hb->grp, cfg, a, rank, w->dxpl),
-                  "coordinate dataset");
+            CHECK(sc->gax[a] = make_axis_scale(hb->grp, cfg, a, w->dxpl), "coordinate dataset");
     return 0;
 }
 
 /* The scale of per-point dimension e (site / level / bath / mode) in block
  * b, shared with an earlier kind of the same name (nsite: site populations
  * and heat currents share "site"). */
-static hid_t ext_scale(sw_writer_state *w, int b, sw_ext e, int rank, const h5_scales *sc)
+static hid_t ext_scale(sw_writer_state *w, int b, sw_ext e, const h5_scales *sc)
 {
     const qt_model model = w->cfg->model;
     const char *dim = sw_ext_dim(e, model);
@@ -405,20 +449,19 @@ static hid_t ext_scale(sw_writer_state *w, int b, sw_ext e, int rank, const h5_s
     int *v = malloc((size_t)n * sizeof(int));
     if (!v) return -1;
     for (int i = 0; i < n; i++) v[i] = i + 1;
-    hid_t d =
-        make_scale(w->blk[b].grp, dim, H5T_STD_I32LE, H5T_NATIVE_INT, v, (hsize_t)n, rank, w->dxpl);
+    hid_t d = make_scale(w->blk[b].grp, dim, H5T_STD_I32LE, H5T_NATIVE_INT, v, (hsize_t)n, w->dxpl);
     free(v);
     return d;
 }
 
-static int ext_scales(sw_writer_state *w, int b, int rank, h5_scales *sc, char *msg, size_t msglen)
+static int ext_scales(sw_writer_state *w, int b, h5_scales *sc, char *msg, size_t msglen)
 {
     const sw_config *cfg = w->cfg;
     for (int e = 0; e < SW_EXT_COUNT; e++) sc->ext[e] = -1;
     for (int k = 0; k < cfg->n_out; k++) {
         sw_ext e = sw_outputs[cfg->out[k]].ext;
         if (e == SW_EXT_1 || sc->ext[e] >= 0) continue;
-        CHECK(sc->ext[e] = ext_scale(w, b, e, rank, sc), "scale dataset");
+        CHECK(sc->ext[e] = ext_scale(w, b, e, sc), "scale dataset");
     }
     return 0;
 }
@@ -475,51 +518,57 @@ static int block_datasets(sw_writer_state *w, int b, const h5_scales *sc, char *
 }
 
 /* Everything in the new file: attributes, coordinates, every group. */
-static int lay_out(sw_writer_state *w, int rank, const char *created, char *msg, size_t msglen)
+static int lay_out(sw_writer_state *w, const char *created, char *msg, size_t msglen)
 {
     h5_scales sc;
     memset(&sc, -1, sizeof sc); /* every id -1 */
-    int rc = root_attrs(w->file, w->cfg, created, msg, msglen) ||
-             root_coordinates(w, rank, &sc, msg, msglen);
+    int rc =
+        root_attrs(w->file, w->cfg, created, msg, msglen) || root_coordinates(w, &sc, msg, msglen);
     for (int b = 0; !rc && b < w->g->n_blocks; b++) {
-        rc = block_group(w, b, rank, &sc, msg, msglen) ||
-             ext_scales(w, b, rank, &sc, msg, msglen) || block_datasets(w, b, &sc, msg, msglen);
+        rc = block_group(w, b, &sc, msg, msglen) || ext_scales(w, b, &sc, msg, msglen) ||
+             block_datasets(w, b, &sc, msg, msglen);
         close_group_scales(&sc);
     }
     close_scales(&sc);
     return rc ? -1 : 0;
 }
 
-/* Everything the run needs exists: put the metadata on disk. */
+/* Everything the run needs exists: put the metadata on disk, durably. */
 static int flush_layout(sw_writer_state *w, char *msg, size_t msglen)
 {
     CHECK(H5Fflush(w->file, H5F_SCOPE_GLOBAL), "H5Fflush");
+    if (fsync(w->fd))
+        return snprintf(msg, msglen, "fsync of the new file: %s", strerror(errno)), -1;
     return 0;
 }
 
-static int h5_create(sw_writer_state **out, const char *path, MPI_Comm comm, const sw_config *cfg,
+/* Open (or create: path must not be in use by anyone else; its contents
+ * are replaced) with the local driver. */
+static hid_t open_file(const char *path, unsigned flags, int create)
+{
+    hid_t fapl = local_fapl();
+    if (fapl < 0) return -1;
+    hid_t f = create ? H5Fcreate(path, flags, H5P_DEFAULT, fapl) : H5Fopen(path, flags, fapl);
+    H5Pclose(fapl);
+    return f;
+}
+
+static int h5_create(sw_writer_state **out, const char *path, const sw_config *cfg,
                      const sw_grid *g, const char *created, char *msg, size_t msglen)
 {
-    int rank;
-    MPI_Comm_rank(comm, &rank);
     *out = NULL;
-    sw_writer_state *w = h5_alloc(comm, cfg, g);
+    sw_writer_state *w = h5_alloc(cfg, g);
     if (!w) return snprintf(msg, msglen, "out of memory"), -1;
-    hid_t fapl = mpio_fapl(comm);
-    if (fapl < 0) {
-        snprintf(msg, msglen, "HDF5: H5Pset_fapl_mpio failed (%s:%d)", __FILE__, __LINE__);
-        h5_close(w);
-        return -1;
-    }
-    w->file = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
-    if (w->file < 0) {
+    w->writable = 1;
+    w->file = open_file(path, H5F_ACC_TRUNC, 1);
+    if (w->file < 0 || (w->fd = file_fd(w->file)) < 0) {
         snprintf(msg, msglen, "%s: cannot create HDF5 file", path);
-        h5_close(w);
+        h5_close(w, NULL, 0);
         return -1;
     }
-    if (lay_out(w, rank, created, msg, msglen) || flush_layout(w, msg, msglen)) {
-        h5_close(w);
+    if (lay_out(w, created, msg, msglen) || flush_layout(w, msg, msglen)) {
+        w->broken = 1;
+        h5_close(w, NULL, 0);
         return -1;
     }
     *out = w;
@@ -528,15 +577,22 @@ static int h5_create(sw_writer_state **out, const char *path, MPI_Comm comm, con
 
 /* ---- resume ------------------------------------------------------------ */
 
-/* Open dataset `name` of block b and check its shape against the grid.
- * 0, 2 (missing or another shape: msg) or -1. */
-static int open_checked(sw_writer_state *w, int b, const char *name, sw_ext e, hid_t *id,
-                        const char *path, char *msg, size_t msglen)
+/* Open dataset `name` of block b and check its datatype and its shape
+ * against the grid. 0, 2 (missing, another type or shape: msg) or -1. */
+static int open_checked(sw_writer_state *w, int b, const char *name, sw_ext e, hid_t want_type,
+                        hid_t *id, const char *path, char *msg, size_t msglen)
 {
     const char *group = w->g->blk[b].group;
     hid_t d = H5Dopen2(w->blk[b].grp, name, H5P_DEFAULT);
     if (d < 0) return snprintf(msg, msglen, "%s: dataset %s/%s missing", path, group, name), 2;
     *id = d;
+    hid_t t = H5Dget_type(d);
+    htri_t same_type = t >= 0 ? H5Tequal(t, want_type) : -1;
+    if (t >= 0) H5Tclose(t);
+    if (same_type <= 0)
+        return snprintf(msg, msglen, "%s: dataset %s/%s has another datatype than a sweep writes",
+                        path, group, name),
+               2;
     hid_t s = H5Dget_space(d);
     htri_t same = H5Sextent_equal(s, w->blk[b].space[e]);
     H5Sclose(s);
@@ -551,14 +607,18 @@ static int open_block(sw_writer_state *w, int b, const char *path, char *msg, si
 {
     const sw_config *cfg = w->cfg;
     h5_block *hb = &w->blk[b];
-    CHECK(hb->grp = H5Gopen2(w->file, w->g->blk[b].group, H5P_DEFAULT), "H5Gopen");
+    const char *group = w->g->blk[b].group;
+    if (strcmp(group, "/") && H5Lexists(w->file, group, H5P_DEFAULT) <= 0)
+        return snprintf(msg, msglen, "%s: group %s missing", path, group), 2;
+    CHECK(hb->grp = H5Gopen2(w->file, group, H5P_DEFAULT), "H5Gopen");
     CHECK(open_spaces(hb, cfg, &w->g->blk[b]), "H5Screate");
     for (int k = 0; k < cfg->n_out; k++) {
         const sw_output *o = &sw_outputs[cfg->out[k]];
-        int rc = open_checked(w, b, o->name, o->ext, &hb->dset[k], path, msg, msglen);
+        int rc = open_checked(w, b, o->name, o->ext, file_type(o->type), &hb->dset[k], path, msg,
+                              msglen);
         if (rc) return rc;
     }
-    return open_checked(w, b, "done", SW_EXT_1, &hb->done, path, msg, msglen);
+    return open_checked(w, b, "done", SW_EXT_1, H5T_STD_U8LE, &hb->done, path, msg, msglen);
 }
 
 /* The file's identity: format name and config hash. 0 or 2 (msg). */
@@ -569,7 +629,13 @@ static int check_identity(sw_writer_state *w, const char *path, char *msg, size_
         return snprintf(msg, msglen, "%s: not a qthermo sweep file (no qthermo_format = %s)", path,
                         FORMAT_NAME),
                2;
-    if (read_attr_str(w->file, "config_sha256", buf, sizeof buf) || strcmp(buf, w->cfg->sha256))
+    if (read_attr_str(w->file, "config_sha256", buf, sizeof buf))
+        return snprintf(msg, msglen,
+                        "%s: no readable config_sha256 attribute (a damaged or foreign file); "
+                        "refusing to --resume (use --force to start over)",
+                        path),
+               2;
+    if (strcmp(buf, w->cfg->sha256))
         return snprintf(msg, msglen,
                         "%s: config_sha256 %.16s... differs from this config's %.16s...: the file "
                         "was made from another config; refusing to --resume (use --force to start "
@@ -579,27 +645,27 @@ static int check_identity(sw_writer_state *w, const char *path, char *msg, size_
     return 0;
 }
 
-static int h5_open(sw_writer_state **out, const char *path, MPI_Comm comm, const sw_config *cfg,
-                   const sw_grid *g, int writable, char *msg, size_t msglen)
+static int h5_open(sw_writer_state **out, const char *path, const sw_config *cfg, const sw_grid *g,
+                   int writable, char *msg, size_t msglen)
 {
     *out = NULL;
-    sw_writer_state *w = h5_alloc(comm, cfg, g);
+    sw_writer_state *w = h5_alloc(cfg, g);
     if (!w) return snprintf(msg, msglen, "out of memory"), -1;
-    hid_t fapl = mpio_fapl(comm);
-    if (fapl < 0) {
-        snprintf(msg, msglen, "HDF5: H5Pset_fapl_mpio failed (%s:%d)", __FILE__, __LINE__);
-        h5_close(w);
-        return -1;
-    }
-    w->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
+    w->writable = writable;
     int rc = 0;
-    if (w->file < 0)
-        rc = 2, snprintf(msg, msglen, "%s: cannot open as an HDF5 file for --resume", path);
+    if (access(path, writable ? R_OK | W_OK : R_OK))
+        rc = 2, snprintf(msg, msglen, "%s: %s (--resume needs to %s it)", path, strerror(errno),
+                         writable ? "read and write" : "read");
+    if (!rc) w->file = open_file(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, 0);
+    if (!rc && (w->file < 0 || (w->fd = file_fd(w->file)) < 0))
+        rc = 2, snprintf(msg, msglen,
+                         "%s: not an HDF5 file (or a damaged one); refusing to "
+                         "--resume",
+                         path);
     if (!rc) rc = check_identity(w, path, msg, msglen);
     for (int b = 0; !rc && b < g->n_blocks; b++) rc = open_block(w, b, path, msg, msglen);
     if (rc) {
-        h5_close(w);
+        h5_close(w, NULL, 0);
         return rc;
     }
     *out = w;
@@ -632,15 +698,11 @@ static int select_range(h5_block *hb, const sw_config *cfg, const sw_block *blk,
     return 0;
 }
 
-/* n values of output o (k == n_out: the done flags, all 1) from the packed
- * column src to the selected points of dataset k. */
+/* n values of output o from the packed column src to the selected points
+ * of dataset k. */
 static herr_t write_column(sw_writer_state *w, h5_block *hb, int k, const sw_output *o, hid_t ms,
                            hid_t fs, const double *src, hsize_t n)
 {
-    if (!o) {
-        memset(w->scratch, 1, (size_t)n);
-        return H5Dwrite(hb->done, H5T_NATIVE_UINT8, ms, fs, w->dxpl, w->scratch);
-    }
     if (o->type == SW_I8) {
         int8_t *t = w->scratch;
         for (hsize_t i = 0; i < n; i++) t[i] = (int8_t)src[i];
@@ -654,7 +716,27 @@ static herr_t write_column(sw_writer_state *w, h5_block *hb, int k, const sw_out
     return H5Dwrite(hb->dset[k], H5T_NATIVE_DOUBLE, ms, fs, w->dxpl, src);
 }
 
-/* Every observable and status first, then the done flags. */
+static int fail(sw_writer_state *w, const char *fmt, const char *what)
+{
+    w->broken = 1;
+    snprintf(w->error, sizeof w->error, fmt, what);
+    return -1;
+}
+
+/* Remember a written batch until the next commit. */
+static int queue_done(sw_writer_state *w, int b, int64_t start, int64_t count)
+{
+    if (w->n_pending == w->cap_pending) {
+        h5_pending *p = realloc(w->pending, 2 * w->cap_pending * sizeof *p);
+        if (!p) return fail(w, "%s", "out of memory for the commit queue");
+        w->pending = p;
+        w->cap_pending *= 2;
+    }
+    w->pending[w->n_pending++] = (h5_pending){b, start, count};
+    return 0;
+}
+
+/* Every observable and status; the done flags wait for the next commit. */
 static int h5_write_batch(sw_writer_state *w, int b, int64_t start, int64_t count,
                           const double *packed)
 {
@@ -662,20 +744,97 @@ static int h5_write_batch(sw_writer_state *w, int b, int64_t start, int64_t coun
     h5_block *hb = &w->blk[b];
     const sw_block *blk = &w->g->blk[b];
     if (count <= 0) return 0;
-    if (select_range(hb, cfg, blk, start, count)) return -1;
-    int rc = 0;
-    for (int k = 0; k <= cfg->n_out && !rc; k++) { /* done (k == n_out) last */
-        const sw_output *o = k < cfg->n_out ? &sw_outputs[cfg->out[k]] : NULL;
-        const sw_ext e = o ? o->ext : SW_EXT_1;
-        const hsize_t n = (hsize_t)count * (hsize_t)sw_ext_size(e, cfg->model, blk->N);
+    if (select_range(hb, cfg, blk, start, count)) return fail(w, "%s", "H5Sselect_hyperslab");
+    for (int k = 0; k < cfg->n_out; k++) {
+        const sw_output *o = &sw_outputs[cfg->out[k]];
+        const hsize_t n = (hsize_t)count * (hsize_t)sw_ext_size(o->ext, cfg->model, blk->N);
         hid_t ms = H5Screate_simple(1, &n, NULL);
-        if (ms < 0) return -1;
-        const double *src = o ? packed + (int64_t)blk->col[k] * count : NULL;
-        herr_t err = write_column(w, hb, k, o, ms, hb->space[e], src, n);
+        if (ms < 0) return fail(w, "%s", "H5Screate");
+        const double *src = packed + (int64_t)blk->col[k] * count;
+        herr_t err = write_column(w, hb, k, o, ms, hb->space[o->ext], src, n);
         H5Sclose(ms);
-        rc = err < 0 ? -1 : 0;
+        if (err < 0) return fail(w, "writing %s", o->name);
     }
-    return rc;
+    return queue_done(w, b, start, count);
+}
+
+/* done = 1 for the points [start, start + count) of block b. */
+static int write_done(sw_writer_state *w, int b, int64_t start, int64_t count)
+{
+    h5_block *hb = &w->blk[b];
+    if (select_range(hb, w->cfg, &w->g->blk[b], start, count)) return -1;
+    const hsize_t n = (hsize_t)count;
+    hid_t ms = H5Screate_simple(1, &n, NULL);
+    if (ms < 0) return -1;
+    memset(w->scratch, 1, (size_t)n);
+    herr_t err = H5Dwrite(hb->done, H5T_NATIVE_UINT8, ms, hb->space[SW_EXT_1], w->dxpl, w->scratch);
+    H5Sclose(ms);
+    return err < 0 ? -1 : 0;
+}
+
+static void *sync_thread(void *arg)
+{
+    h5_sync *y = arg;
+    y->err = fdatasync(y->fd) ? errno : 0;
+    atomic_store(&y->finished, 1);
+    return NULL;
+}
+
+/* The done flags of pending[0, n), whose data is durable; the queue moves up. */
+static int mark_done(sw_writer_state *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const h5_pending *p = &w->pending[i];
+        if (write_done(w, p->b, p->start, p->count)) return fail(w, "%s", "writing done");
+    }
+    memmove(w->pending, w->pending + n, (w->n_pending - n) * sizeof *w->pending);
+    w->n_pending -= n;
+    return 0;
+}
+
+/* Wait for the background sync and mark what it made durable. */
+static int finish_sync(sw_writer_state *w)
+{
+    h5_sync *y = &w->sync;
+    if (!y->running) return 0;
+    pthread_join(y->thread, NULL);
+    y->running = 0;
+    if (y->err) return errno = y->err, fail(w, "fdatasync: %s", strerror(y->err));
+    return mark_done(w, y->covers);
+}
+
+/* Everything written so far durable and marked done, now. */
+static int commit_now(sw_writer_state *w)
+{
+    if (finish_sync(w)) return -1;
+    if (!w->n_pending) return 0;
+    if (fdatasync(w->fd)) return fail(w, "fdatasync: %s", strerror(errno));
+    return mark_done(w, w->n_pending);
+}
+
+/* Group commit without waiting: when the last background sync has
+ * finished, the batches written before it started get their done flags;
+ * then a new sync starts for the batches written since. So `done` = 1 is
+ * only ever written for data already on disk. A failed sync is an I/O
+ * failure, never ignored. */
+static int h5_flush(sw_writer_state *w)
+{
+    h5_sync *y = &w->sync;
+    if (!w->writable || w->broken) return w->broken ? -1 : 0;
+    if (y->running && !atomic_load(&y->finished)) return 0; /* next time */
+    if (finish_sync(w)) return -1;
+    if (!w->n_pending) return 0;
+    y->fd = w->fd;
+    y->covers = w->n_pending;
+    atomic_store(&y->finished, 0);
+    if (pthread_create(&y->thread, NULL, sync_thread, y)) return commit_now(w);
+    y->running = 1;
+    return 0;
+}
+
+static const char *h5_last_error(sw_writer_state *w)
+{
+    return w->error[0] ? w->error : "unknown error";
 }
 
 /* Read an int8/uint8 dataset of block b in slabs of at most 2^24 points. */
@@ -718,15 +877,8 @@ static int h5_count_status(sw_writer_state *w, int64_t *counts)
     return 0;
 }
 
-static int h5_flush(sw_writer_state *w)
+static void close_ids(sw_writer_state *w)
 {
-    return H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
-}
-
-static int h5_close(sw_writer_state *w)
-{
-    int rc = 0;
-    if (!w) return 0;
     for (int b = 0; w->blk && b < w->n_blocks; b++) {
         h5_block *hb = &w->blk[b];
         for (int k = 0; k < SW_MAX_OUT; k++)
@@ -736,10 +888,63 @@ static int h5_close(sw_writer_state *w)
             if (hb->space[e] >= 0) H5Sclose(hb->space[e]);
         if (hb->grp >= 0) H5Gclose(hb->grp);
     }
-    free(w->blk);
     if (w->dxpl >= 0) H5Pclose(w->dxpl);
-    if (w->file >= 0 && H5Fclose(w->file) < 0) rc = -1;
+}
+
+/* The superblock (version 0, at offset 0) keeps file consistency flags
+ * in bytes 20..23, which HDF5 sets while the file is open for writing and
+ * clears at close: clear them as the close would. 0 or -1 (errno). */
+static int clear_write_flag(sw_writer_state *w)
+{
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char sb[24], zero[4] = {0, 0, 0, 0};
+    if (pread(w->fd, sb, sizeof sb, 0) != (ssize_t)sizeof sb) return errno = EIO, -1;
+    if (memcmp(sb, sig, sizeof sig) || sb[8] != 0) return 0; /* not the expected layout */
+    if (!memcmp(sb + 20, zero, 4)) return 0;
+    if (pwrite(w->fd, zero, 4, 20) != 4) return errno ? -1 : (errno = EIO, -1);
+    return 0;
+}
+
+/* Point the file's descriptor at an anonymous memory file. */
+static void detach(sw_writer_state *w)
+{
+    int m = w->fd >= 0 ? memfd_create("qthermo-detached", MFD_CLOEXEC) : -1;
+    if (m >= 0) {
+        dup2(m, w->fd);
+        close(m);
+    }
+}
+
+/* Commit, close, and make what the close wrote durable (fsync of a
+ * duplicate of the descriptor, which outlives H5Fclose). */
+static int h5_close(sw_writer_state *w, char *msg, size_t msglen)
+{
+    if (!w) return 0;
+    int rc = !w->writable ? 0 : w->broken ? -1 : commit_now(w);
+    if (w->sync.running) pthread_join(w->sync.thread, NULL); /* after a failure */
+    const int fd = w->writable && w->fd >= 0 ? dup(w->fd) : -1;
+    close_ids(w);
+    /* HDF5 1.10 cannot survive a write failing inside H5Fclose (its
+     * clean-up at exit then crashes on the half-closed file). So the writes
+     * of the close are done here first, where a failure is an ordinary
+     * error: a flush, and the superblock's "open for writing" flag cleared;
+     * then the file is detached and H5Fclose writes the same bytes to
+     * memory. The file on disk is what a normal close leaves, or, after a
+     * failure, what the last commit left. */
+    if (w->file >= 0 && !rc && w->writable && H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
+        rc = fail(w, "%s", "writing the file's metadata at close (H5Fflush)");
+    if (w->file >= 0 && !rc && w->writable && clear_write_flag(w))
+        rc = fail(w, "writing the superblock at close: %s", strerror(errno));
+    if (w->writable) detach(w);
+    if (w->file >= 0 && H5Fclose(w->file) < 0 && !rc) rc = fail(w, "%s", "H5Fclose");
+    if (fd >= 0) {
+        if (fsync(fd) && !rc) rc = fail(w, "fsync: %s", strerror(errno));
+        close(fd);
+    }
+    if (rc && msg) snprintf(msg, msglen, "%s", w->error);
+    free(w->blk);
     free(w->scratch);
+    free(w->pending);
     free(w);
     return rc;
 }
@@ -753,4 +958,5 @@ const sw_writer_ops sw_h5_writer = {
     .count_status = h5_count_status,
     .flush = h5_flush,
     .close = h5_close,
+    .last_error = h5_last_error,
 };

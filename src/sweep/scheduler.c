@@ -1,14 +1,18 @@
 /* Master/worker protocol (README.md in this folder has the diagram):
  *
- *   master -> worker  TAG_ITEM   {WORK, block, start, count} | {FLUSH} | {NONE}
+ *   master -> worker  TAG_ITEM   {WORK, block, start, count} | {NONE}
  *   worker -> master  TAG_RESULT {block, start, count, flags} + packed results
  *
- * Every WORK and FLUSH is answered by exactly one TAG_RESULT (a FLUSH by an
- * empty one); NONE is the last message a worker gets and is not answered.
- * A worker starts with two items and gets one more per result, so it always
- * has the next batch at hand. A FLUSH round makes every worker and the
- * master call H5Fflush (collective) once; it starts only while no worker
- * has been sent NONE, and every worker gets its FLUSH before any NONE. */
+ * Every WORK is answered by exactly one TAG_RESULT; NONE is the last message
+ * a worker gets and is not answered. A worker starts with two items and
+ * gets one more per result, so it always has the next batch at hand. Only
+ * the master touches the file: it writes every result and commits (sync,
+ * then done flags) every flush_every seconds.
+ *
+ * No hang: a worker silent for longer than the rank timeout while it owes
+ * a result, or a master silent that long while a worker waits, ends the
+ * run (sw_run returns SW_RUN_DEAD_RANK; the driver closes the file and
+ * aborts the job). */
 #include "scheduler.h"
 
 #include <errno.h>
@@ -18,12 +22,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/exit_codes.h"
 #include "log.h"
 #include "outputs.h"
 #include "signals.h"
 
 enum { TAG_ITEM = 11, TAG_RESULT = 12 };
-enum { ITEM_WORK = 1, ITEM_FLUSH = 2, ITEM_NONE = 3 };
+enum { ITEM_WORK = 1, ITEM_NONE = 3 };
 enum { FLAG_STOP = 1 }; /* the worker caught a stop signal */
 
 typedef struct {
@@ -140,6 +145,21 @@ static void count_failed(sw_run_stats *st, const double *packed, int64_t count)
     for (int64_t i = 0; i < count; i++) st->failed += packed[i] != 0; /* status column first */
 }
 
+/* Commit every flush_every seconds; a failed commit stops the run. */
+static int maybe_commit(sw_writer *w, const sw_run_opts *opt, sw_run_stats *st, double *last,
+                        int force, char *msg, size_t msglen)
+{
+    const double now = sw_now();
+    if (!force && now - *last < opt->flush_every) return 0;
+    *last = now;
+    st->flushes++;
+    if (!sw_writer_flush(w)) return 0;
+    snprintf(msg, msglen, "committing the results failed: %s", sw_writer_error(w));
+    sw_log(0, "error: %s; stopping", msg);
+    st->io_error = 1;
+    return -1;
+}
+
 /* ---- K = 1: one rank computes and writes ------------------------------ */
 
 static int run_single(const sw_grid *g, sw_writer *w, queue_t *q, sw_compute *comp,
@@ -153,8 +173,8 @@ static int run_single(const sw_grid *g, sw_writer *w, queue_t *q, sw_compute *co
     while (!rc && !(st->stop_signal = sw_signal_caught()) && next_batch(q, &b, &start, &count)) {
         sw_compute_batch(comp, b, start, count, buf, NULL, NULL);
         if (sw_writer_write_batch(w, b, start, count, buf)) {
-            snprintf(msg, msglen, "writing %s points %lld..%lld failed", g->blk[b].group,
-                     (long long)start, (long long)(start + count - 1));
+            snprintf(msg, msglen, "writing %s points %lld..%lld failed: %s", g->blk[b].group,
+                     (long long)start, (long long)(start + count - 1), sw_writer_error(w));
             st->io_error = 1;
             rc = -1;
             break;
@@ -166,11 +186,7 @@ static int run_single(const sw_grid *g, sw_writer *w, queue_t *q, sw_compute *co
             progress_line(st, t0);
             last_progress = now;
         }
-        if (now - last_flush >= opt->flush_every) {
-            if (sw_writer_flush(w)) sw_log(0, "warning: H5Fflush failed");
-            st->flushes++;
-            last_flush = now;
-        }
+        rc = maybe_commit(w, opt, st, &last_flush, 0, msg, msglen);
     }
     st->seconds = sw_now() - t0;
     return rc;
@@ -179,10 +195,10 @@ static int run_single(const sw_grid *g, sw_writer *w, queue_t *q, sw_compute *co
 /* ---- master ----------------------------------------------------------- */
 
 typedef struct {
-    int outstanding; /* WORK + FLUSH sent, not yet answered */
+    int outstanding; /* WORK sent, not yet answered */
     int none_sent;
-    int flush_sent;
     double last_item_s; /* estimated seconds of work in the last item sent */
+    double last_heard;  /* when its last result came (or its first item went) */
 } worker_state;
 
 typedef struct {
@@ -191,12 +207,13 @@ typedef struct {
     worker_state *w;
     int nw;
     int stopping;
-    int flush_round;
     sw_writer *wr;
     const sw_run_opts *opt;
     sw_run_stats *st;
     double t0, last_progress, last_flush, sleep_s;
-    char *buf; /* one result message */
+    double longest_gap; /* longest time between two results of one worker */
+    double last_loop;   /* the master's last look at the workers */
+    char *buf;          /* one result message */
     char *msg;
     size_t msglen;
     int rc;
@@ -208,10 +225,7 @@ static void send_item(master_t *m, int w)
     int b;
     worker_state *ws = &m->w[w - 1];
     if (ws->none_sent) return;
-    if (m->flush_round && !ws->flush_sent) {
-        it.type = ITEM_FLUSH;
-        ws->flush_sent = 1;
-    } else if (!m->stopping && next_batch(m->q, &b, &it.start, &it.count)) {
+    if (!m->stopping && next_batch(m->q, &b, &it.start, &it.count)) {
         it.type = ITEM_WORK;
         it.block = b;
         ws->last_item_s = (double)it.count * m->q->g->blk[b].cost;
@@ -224,7 +238,7 @@ static void send_item(master_t *m, int w)
 }
 
 typedef struct {
-    int finished, any_none, flush_ready;
+    int finished;
     double sleep_max;
 } master_view;
 
@@ -233,11 +247,9 @@ typedef struct {
  * costs it nothing, and long naps keep the master off the workers' cores. */
 static master_view look_at_workers(const master_t *m)
 {
-    master_view v = {1, 0, m->flush_round, MASTER_SLEEP_MAX};
+    master_view v = {1, MASTER_SLEEP_MAX};
     for (int i = 0; i < m->nw; i++) {
         v.finished &= m->w[i].none_sent && !m->w[i].outstanding;
-        v.any_none |= m->w[i].none_sent;
-        v.flush_ready &= m->w[i].flush_sent;
         if (m->w[i].outstanding && 0.25 * m->w[i].last_item_s < v.sleep_max)
             v.sleep_max = 0.25 * m->w[i].last_item_s;
     }
@@ -245,16 +257,45 @@ static master_view look_at_workers(const master_t *m)
     return v;
 }
 
-/* Between messages: the flush round, signals, progress. */
-static void master_housekeeping(master_t *m, const master_view *v)
+double sw_rank_timeout(const sw_run_opts *opt, double longest_batch)
 {
-    if (v->flush_ready) { /* every worker is in (or heading to) the flush */
-        sw_sleepy_barrier(m->comm);
-        if (sw_writer_flush(m->wr)) sw_log(0, "warning: H5Fflush failed");
-        m->st->flushes++;
-        m->flush_round = 0;
-        for (int i = 0; i < m->nw; i++) m->w[i].flush_sent = 0;
-        m->last_flush = sw_now();
+    const double k = SW_RANK_TIMEOUT_BATCHES * longest_batch;
+    return k > opt->rank_timeout ? k : opt->rank_timeout;
+}
+
+/* A worker that owes a result and has been silent beyond the bound (also
+ * at least 20 x the estimated work of its two batches): its rank (it died
+ * or hangs), or 0. Time the master itself spent blocked (a slow sync) does
+ * not count against the workers. */
+static int silent_worker(master_t *m, double now)
+{
+    const double blocked = now - m->last_loop;
+    m->last_loop = now;
+    for (int i = 0; blocked > 1.0 && i < m->nw; i++) m->w[i].last_heard += blocked;
+    for (int i = 0; i < m->nw; i++) {
+        const double est = 2.0 * m->w[i].last_item_s,
+                     batch = m->longest_gap > est ? m->longest_gap : est,
+                     bound = sw_rank_timeout(m->opt, batch);
+        if (m->w[i].outstanding && now - m->w[i].last_heard > bound) {
+            sw_log(0,
+                   "rank %d has not answered for %.0f s (bound %.0f s: the larger of %.0f s and "
+                   "%g x the longest batch, %.3g s): it died or hangs; saving what is done and "
+                   "ending the job",
+                   i + 1, now - m->w[i].last_heard, bound, m->opt->rank_timeout,
+                   (double)SW_RANK_TIMEOUT_BATCHES, batch);
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* Between messages: dead ranks, signals, progress, the group commit. */
+static void master_housekeeping(master_t *m)
+{
+    double now = sw_now();
+    if (!m->st->dead_rank && (m->st->dead_rank = silent_worker(m, now))) {
+        m->rc = SW_RUN_DEAD_RANK;
+        return;
     }
     int sig = sw_signal_caught();
     if (sig && !m->stopping) {
@@ -262,14 +303,15 @@ static void master_housekeeping(master_t *m, const master_view *v)
         m->st->stop_signal = sig;
         sw_log(0, "caught signal %d: finishing the batches in flight, then stopping", sig);
     }
-    double now = sw_now();
     if (m->opt->progress_every > 0 && now - m->last_progress >= m->opt->progress_every) {
         progress_line(m->st, m->t0);
         m->last_progress = now;
     }
-    if (!m->flush_round && !v->any_none && !m->stopping &&
-        now - m->last_flush >= m->opt->flush_every)
-        m->flush_round = 1;
+    if (!m->st->io_error &&
+        maybe_commit(m->wr, m->opt, m->st, &m->last_flush, 0, m->msg, m->msglen)) {
+        m->stopping = 1;
+        m->rc = -1;
+    }
 }
 
 /* Write the batch of a result (unless an earlier write failed). */
@@ -279,9 +321,9 @@ static void master_store(master_t *m, const result_hdr *hdr)
     const double *packed = (const double *)(m->buf + sizeof *hdr);
     if (st->io_error) return;
     if (sw_writer_write_batch(m->wr, (int)hdr->block, hdr->start, hdr->count, packed)) {
-        snprintf(m->msg, m->msglen, "writing %s points %lld..%lld failed",
+        snprintf(m->msg, m->msglen, "writing %s points %lld..%lld failed: %s",
                  m->q->g->blk[hdr->block].group, (long long)hdr->start,
-                 (long long)(hdr->start + hdr->count - 1));
+                 (long long)(hdr->start + hdr->count - 1), sw_writer_error(m->wr));
         sw_log(0, "error: %s; stopping", m->msg);
         st->io_error = 1;
         m->stopping = 1;
@@ -311,7 +353,11 @@ static void master_receive(master_t *m, double sleep_max)
     const int w = status.MPI_SOURCE;
     result_hdr hdr;
     memcpy(&hdr, m->buf, sizeof hdr);
-    m->w[w - 1].outstanding--;
+    worker_state *ws = &m->w[w - 1];
+    const double now = sw_now();
+    if (now - ws->last_heard > m->longest_gap) m->longest_gap = now - ws->last_heard;
+    ws->last_heard = now;
+    ws->outstanding--;
     if ((hdr.flags & FLAG_STOP) && !m->stopping) {
         m->stopping = 1;
         m->st->stop_signal = -1;
@@ -326,13 +372,30 @@ static int run_master(MPI_Comm comm, int size, sw_writer *wr, queue_t *q, const 
                       sw_run_stats *st, worker_state *wst, char *buf, char *msg, size_t msglen)
 {
     const double t0 = sw_now();
-    master_t m = {comm, q,  wst, size - 1,         0,   0,   wr,     opt, st,
-                  t0,   t0, t0,  MASTER_SLEEP_MIN, buf, msg, msglen, 0};
-    for (int w = 1; w < size; w++) send_item(&m, w), send_item(&m, w);
+    master_t m = {.comm = comm,
+                  .q = q,
+                  .w = wst,
+                  .nw = size - 1,
+                  .wr = wr,
+                  .opt = opt,
+                  .st = st,
+                  .t0 = t0,
+                  .last_progress = t0,
+                  .last_flush = t0,
+                  .sleep_s = MASTER_SLEEP_MIN,
+                  .last_loop = t0,
+                  .buf = buf,
+                  .msg = msg,
+                  .msglen = msglen};
+    for (int w = 1; w < size; w++) {
+        m.w[w - 1].last_heard = t0;
+        send_item(&m, w), send_item(&m, w);
+    }
     for (;;) {
         master_view v = look_at_workers(&m);
         if (v.finished) break;
-        master_housekeeping(&m, &v);
+        master_housekeeping(&m);
+        if (m.rc == SW_RUN_DEAD_RANK) break;
         master_receive(&m, v.sleep_max);
     }
     st->seconds = sw_now() - t0;
@@ -356,30 +419,48 @@ static void worker_poll(void *arg)
         if (r->sreq[s] != MPI_REQUEST_NULL) MPI_Test(&r->sreq[s], &f, MPI_STATUS_IGNORE);
 }
 
-static int run_worker(MPI_Comm comm, const sw_grid *g, sw_writer *wr, sw_compute *comp, char **sbuf)
+/* Wait for the next item; the master answers every result at once, so a
+ * silence beyond the bound means it died or hangs: end the job. */
+static void wait_item(MPI_Comm comm, worker_reqs *r, const sw_run_opts *opt, double longest)
+{
+    const double t0 = sw_now(), bound = sw_rank_timeout(opt, longest);
+    int flag = 0;
+    double s = WORKER_SLEEP_MIN;
+    for (;;) {
+        MPI_Test(&r->rreq, &flag, MPI_STATUS_IGNORE);
+        if (flag) return;
+        if (sw_now() - t0 > bound) {
+            int rank;
+            MPI_Comm_rank(comm, &rank);
+            sw_log(rank, "the master has not answered for %.0f s: ending the job", bound);
+            MPI_Abort(comm, QT_EXIT_FAILURE);
+        }
+        nap(s);
+        s = s * 2 < WORKER_SLEEP_MAX ? s * 2 : WORKER_SLEEP_MAX;
+    }
+}
+
+static int run_worker(MPI_Comm comm, const sw_grid *g, sw_compute *comp, const sw_run_opts *opt,
+                      char **sbuf)
 {
     item_msg items[2];
     worker_reqs r = {MPI_REQUEST_NULL, 0, {MPI_REQUEST_NULL, MPI_REQUEST_NULL}};
     int cur = 0, sb = 0;
+    double longest = 0;
     MPI_Irecv(&items[cur], (int)sizeof(item_msg), MPI_BYTE, 0, TAG_ITEM, comm, &r.rreq);
     for (;;) {
-        if (!r.rdone) sleepy_wait(&r.rreq, MPI_STATUS_IGNORE, WORKER_SLEEP_MIN, WORKER_SLEEP_MAX);
+        if (!r.rdone) wait_item(comm, &r, opt, longest);
         r.rdone = 0;
         const item_msg it = items[cur];
         if (it.type == ITEM_NONE) break;
         cur ^= 1; /* the next item arrives while this one is worked on */
         MPI_Irecv(&items[cur], (int)sizeof(item_msg), MPI_BYTE, 0, TAG_ITEM, comm, &r.rreq);
-        result_hdr hdr = {it.block, it.start, 0, sw_signal_caught() ? FLAG_STOP : 0};
-        if (it.type == ITEM_FLUSH) {
-            sw_sleepy_barrier(comm);
-            sw_writer_flush(wr);
-            MPI_Send(&hdr, (int)sizeof hdr, MPI_BYTE, 0, TAG_RESULT, comm);
-            continue;
-        }
+        result_hdr hdr = {it.block, it.start, it.count, 0};
         if (r.sreq[sb] != MPI_REQUEST_NULL) MPI_Wait(&r.sreq[sb], MPI_STATUS_IGNORE);
+        const double t = sw_now();
         sw_compute_batch(comp, (int)it.block, it.start, it.count, (double *)(sbuf[sb] + sizeof hdr),
                          worker_poll, &r);
-        hdr.count = it.count;
+        if (sw_now() - t > longest) longest = sw_now() - t;
         hdr.flags = sw_signal_caught() ? FLAG_STOP : 0;
         memcpy(sbuf[sb], &hdr, sizeof hdr);
         size_t n = sizeof hdr + (size_t)it.count * (size_t)g->blk[it.block].rec * sizeof(double);
@@ -424,7 +505,7 @@ int sw_run(MPI_Comm comm, const sw_grid *g, sw_writer *w, uint8_t **done, sw_com
         snprintf(msg, msglen, "out of memory for the message buffers (%zu bytes)", maxmsg);
     } else if (rank != 0) {
         char *sbuf[2] = {b0, b1};
-        rc = run_worker(comm, g, w, comp, sbuf);
+        rc = run_worker(comm, g, comp, opt, sbuf);
     } else {
         queue_t q = {g, done, 0, 0, 0, size > 1 ? size - 1 : 1};
         st->total = g->total;

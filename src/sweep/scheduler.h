@@ -20,8 +20,18 @@
 
 typedef struct {
     double progress_every; /* seconds between progress lines; <= 0: none */
-    double flush_every;    /* seconds between collective H5Fflush calls */
+    double flush_every;    /* seconds between group commits (writer flush) */
+    double rank_timeout;   /* seconds of silence before a rank counts as dead (at least) */
 } sw_run_opts;
+
+/* A silent rank ends the run after max(rank_timeout, this many times the
+ * longest batch seen). */
+#define SW_RANK_TIMEOUT_BATCHES 20.0
+/* sw_run's return when a rank died or hangs: the caller saves the file and
+ * aborts the job (collectives would never return). */
+#define SW_RUN_DEAD_RANK (-2)
+
+double sw_rank_timeout(const sw_run_opts *opt, double longest_batch);
 
 typedef struct {
     int64_t total;       /* points in the grid */
@@ -31,13 +41,14 @@ typedef struct {
     int stop_signal;     /* signal that stopped the run, -1: a worker's signal, 0: none */
     int io_error;        /* the master could not write a batch */
     double seconds;      /* wall time of the compute phase */
-    int flushes;         /* collective H5Fflush calls during the run */
+    int flushes;         /* group commits during the run */
+    int dead_rank;       /* a rank that died or hangs, or 0 */
 } sw_run_stats;
 
-/* Collective over comm. w is the open results file (every rank; rank 0
- * writes). done[b] is block b's done mask on rank 0 (read from the file;
+/* Collective over comm. w is the open results file (rank 0 only; NULL
+ * elsewhere). done[b] is block b's done mask on rank 0 (read from the file;
  * NULL on other ranks); comp is this rank's compute context (NULL
- * on the master when K > 1). Fills st on rank 0. Returns 0 or -1 (msg). */
+ * on the master when K > 1). Fills st on rank 0. Returns 0, -1 (msg) or SW_RUN_DEAD_RANK. */
 int sw_run(MPI_Comm comm, const sw_grid *g, sw_writer *w, uint8_t **done, sw_compute *comp,
            const sw_run_opts *opt, sw_run_stats *st, char *msg, size_t msglen);
 

@@ -1,12 +1,12 @@
 /* `qthermo sweep`: the driver. The only place that starts and ends MPI, and
  * decides exit codes; everything else returns status codes.
  *
- *   rank 0: arguments, config (read, validate), output file decisions,
- *           estimates -> broadcast (config text, mode, names) or exit 2
- *   all:    parse the broadcast text, create or open the file (collective)
- *   all:    sw_run (scheduler.c), close, MPI_Finalize */
+ *   rank 0: arguments, config (read, validate), output file decisions and
+ *           lock, estimates -> broadcast (config text, mode) or exit 2
+ *   all:    parse the broadcast text
+ *   rank 0: create or open the file (only rank 0 ever touches it)
+ *   all:    sw_run (scheduler.c); rank 0 closes (durably); MPI_Finalize */
 #include <errno.h>
-#include <libgen.h>
 #include <math.h>
 #include <mpi.h>
 #include <signal.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,15 +26,14 @@
 #include "config.h"
 #include "grid.h"
 #include "log.h"
+#include "outfile.h"
 #include "outputs.h"
 #include "scheduler.h"
 #include "signals.h"
 #include "sweep.h"
 #include "writer.h"
 
-#define PATH_LEN 4096
-
-enum { MODE_CREATE = 0, MODE_FORCE = 1, MODE_RESUME = 2 };
+#define PATH_LEN SW_PATH_LEN
 
 typedef struct {
     const char *config;
@@ -56,7 +56,10 @@ static void usage(FILE *f)
                "Exit codes: 0 done, 1 I/O or internal failure, 2 bad input (nothing written),\n"
                "4 interrupted by SIGTERM/SIGINT/SIGUSR1 (resumable with --resume).\n"
                "QTHERMO_COUNT_FILE=PATH (testing): append 'GROUP INDEX' for every computed point.\n"
-               "QTHERMO_FLUSH_SECONDS=S: collective H5Fflush every S seconds (default 60).\n");
+               "QTHERMO_FLUSH_SECONDS=S: group commit (fdatasync, then done flags) every S\n"
+               "  seconds (default 1).\n"
+               "QTHERMO_RANK_TIMEOUT=S: a rank silent for max(S, 20 x the longest batch) ends\n"
+               "  the job (default 300).\n");
 }
 
 /* 0, 1 (--help) or -1 (message in msg) */
@@ -125,84 +128,52 @@ static void human(double bytes, char *buf, size_t len)
     snprintf(buf, len, "%.1f %s", bytes, u[i]);
 }
 
-/* Rank 0: decide what happens to OUT before anything is created. */
-static int plan_output(const sweep_args *a, const sw_config *cfg, const sw_grid *g, int size,
-                       int local_ranks, int *mode, char *tmp, char *msg, size_t len)
+/* Line of the top-level `axes:` key in the config text (for messages). */
+static int axes_line(const char *text)
 {
-    struct stat st;
-    const int exists = stat(a->out, &st) == 0;
-    if (exists && S_ISDIR(st.st_mode))
-        return snprintf(msg, len, "-o %s: is a directory", a->out), -1;
-    if (exists && !a->resume && !a->force)
-        return snprintf(msg, len,
-                        "%s exists; not touching it (use --resume to continue it or --force to "
-                        "replace it)",
-                        a->out),
-               -1;
-    *mode = exists && a->resume ? MODE_RESUME : a->force ? MODE_FORCE : MODE_CREATE;
-    char dirbuf[PATH_LEN];
-    snprintf(dirbuf, sizeof dirbuf, "%s", a->out);
-    const char *dir = dirname(dirbuf);
-    if (access(dir, W_OK | X_OK))
-        return snprintf(msg, len, "-o %s: cannot write in directory %s: %s", a->out, dir,
-                        strerror(errno)),
-               -1;
-    snprintf(tmp, PATH_LEN, "%s.tmp.%ld", a->out, (long)getpid());
+    int line = 1;
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL, line++)
+        if (!strncmp(p, "axes:", 5)) return line;
+    return 0;
+}
 
-    char need[32], have[32];
+/* Rank 0: the output file fits the free space of its directory. */
+static int check_disk(const char *config, const sw_config *cfg, const sw_grid *g,
+                      const sw_outfile *o, char *msg, size_t len)
+{
     const double file_bytes = sw_grid_file_bytes(cfg, g);
     struct statvfs vfs;
-    if (*mode != MODE_RESUME && !statvfs(dir, &vfs)) {
-        double avail = (double)vfs.f_bavail * (double)vfs.f_frsize;
-        if (file_bytes > avail) {
-            human(file_bytes, need, sizeof need);
-            human(avail, have, sizeof have);
-            return snprintf(
-                       msg, len,
-                       "axes: the grid's output file needs about %s but only %s is free in %s; "
-                       "make the grid smaller or write elsewhere",
-                       need, have, dir),
-                   -1;
-        }
-    }
-    /* memory on this node: the master's done masks + the computing ranks' workspaces */
+    if (o->mode == SW_OUT_RESUME || statvfs(o->dir, &vfs)) return 0;
+    double avail = (double)vfs.f_bavail * (double)vfs.f_frsize;
+    if (file_bytes <= avail) return 0;
+    char need[32], have[32];
+    human(file_bytes, need, sizeof need);
+    human(avail, have, sizeof have);
+    return snprintf(msg, len,
+                    "%s:%d: axes: the grid's output file needs about %s but only %s is free in "
+                    "%s; make the grid smaller or write elsewhere",
+                    config, axes_line(cfg->text), need, have, o->dir),
+           -1;
+}
+
+/* Rank 0: memory on this node: the master's done masks + the computing
+ * ranks' workspaces. */
+static int check_memory(const sw_config *cfg, const sw_grid *g, int size, int local_ranks,
+                        char *msg, size_t len)
+{
     const int computing = size == 1 ? 1 : (local_ranks > 1 ? local_ranks - 1 : 1);
     double mem = (double)g->total + 4.0 * SW_BATCH_MAX * g->max_rec * 8.0 +
                  computing * workspace_estimate(cfg, g->max_N);
     double avail = mem_available_bytes();
-    if (avail > 0 && mem > avail) {
-        human(mem, need, sizeof need);
-        human(avail, have, sizeof have);
-        return snprintf(msg, len,
-                        "axes: the sweep needs about %s of memory on this node (%lld points, N up "
-                        "to %d, %d computing ranks) but %s is available",
-                        need, (long long)g->total, g->max_N, computing, have),
-               -1;
-    }
-    return 0;
-}
-
-/* Rank 0: put the freshly laid-out file at its name. --force replaces the
- * old file atomically (rename); otherwise link() refuses to clobber a file
- * that appeared in the meantime. */
-static int place_output(const char *tmp, const char *out, int mode, char *msg, size_t len)
-{
-    if (mode == MODE_FORCE) {
-        if (rename(tmp, out))
-            return snprintf(msg, len, "rename %s -> %s: %s", tmp, out, strerror(errno)), -1;
-        return 0;
-    }
-    if (!link(tmp, out)) {
-        unlink(tmp);
-        return 0;
-    }
-    if (errno == EEXIST)
-        return snprintf(msg, len, "%s appeared while the sweep started; not touching it", out), -1;
-    struct stat st; /* file systems without hard links */
-    if (stat(out, &st) == 0) return snprintf(msg, len, "%s exists; not touching it", out), -1;
-    if (rename(tmp, out))
-        return snprintf(msg, len, "rename %s -> %s: %s", tmp, out, strerror(errno)), -1;
-    return 0;
+    if (avail <= 0 || mem <= avail) return 0;
+    char need[32], have[32];
+    human(mem, need, sizeof need);
+    human(avail, have, sizeof have);
+    return snprintf(msg, len,
+                    "axes: the sweep needs about %s of memory on this node (%lld points, N up "
+                    "to %d, %d computing ranks) but %s is available",
+                    need, (long long)g->total, g->max_N, computing, have),
+           -1;
 }
 
 static int agree_max(MPI_Comm comm, int v)
@@ -224,7 +195,6 @@ static const char *signal_name(int sig)
 typedef struct {
     int code, mode;
     long long text_len;
-    char tmp[PATH_LEN];
     char created[32];
 } sweep_plan;
 
@@ -236,8 +206,9 @@ typedef struct {
     sw_config cfg;
     sw_grid g;
     sweep_plan plan;
-    uint8_t **done; /* rank 0: the done masks */
-    sw_writer out;
+    sw_outfile file; /* rank 0: names and locks */
+    uint8_t **done;  /* rank 0: the done masks */
+    sw_writer out;   /* rank 0: the open results file */
     double t_start, file_seconds;
     char msg[3 * PATH_LEN + 512];
 } sweep_run;
@@ -261,16 +232,14 @@ static int arguments(sweep_run *r, int argc, char **argv)
     return prc > 0 ? QT_EXIT_OK : QT_EXIT_USAGE;
 }
 
-/* Signals, one BLAS thread per rank, ranks on this node. */
-static int setup_process(sweep_run *r)
+/* One BLAS thread per rank, ranks on this node. */
+static void setup_process(sweep_run *r)
 {
-    if (sw_signals_install()) return -1;
     if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1); /* one core per rank */
     MPI_Comm node;
     MPI_Comm_split_type(r->comm, MPI_COMM_TYPE_SHARED, r->rank, MPI_INFO_NULL, &node);
     MPI_Comm_size(node, &r->local_ranks);
     MPI_Comm_free(&node);
-    return 0;
 }
 
 /* Rank 0: read, validate, plan the output; the config text in *text. */
@@ -278,14 +247,18 @@ static void plan_on_master(sweep_run *r, char **text)
 {
     sweep_plan *p = &r->plan;
     size_t len = 0;
-    if (sw_read_file(r->a.config, text, &len, r->msg, sizeof r->msg) ||
-        sw_config_parse(r->a.config, *text, len, &r->cfg, r->msg, sizeof r->msg) ||
-        sw_grid_build(&r->cfg, &r->g, r->msg, sizeof r->msg) ||
-        plan_output(&r->a, &r->cfg, &r->g, r->size, r->local_ranks, &p->mode, p->tmp, r->msg,
-                    sizeof r->msg)) {
+    char *m = r->msg;
+    const size_t ml = sizeof r->msg;
+    if (sw_read_file(r->a.config, text, &len, m, ml) ||
+        sw_config_parse(r->a.config, *text, len, &r->cfg, m, ml) ||
+        sw_grid_build(&r->cfg, &r->g, m, ml) ||
+        sw_outfile_plan(&r->file, r->a.out, r->a.resume, r->a.force, m, ml) ||
+        check_disk(r->a.config, &r->cfg, &r->g, &r->file, m, ml) ||
+        check_memory(&r->cfg, &r->g, r->size, r->local_ranks, m, ml)) {
         error_line(r);
         p->code = QT_EXIT_USAGE;
     }
+    p->mode = r->file.mode;
     p->text_len = (long long)len;
     time_t now = time(NULL);
     struct tm tm;
@@ -324,21 +297,14 @@ static int share_config(sweep_run *r)
     return -1;
 }
 
-/* Rank 0: the done masks, all zero. 0 or -1 (on every rank). */
+/* Rank 0: the done masks, all zero. 0 or -1 (msg). */
 static int alloc_done_masks(sweep_run *r)
 {
-    int ok = 1;
-    if (r->rank == 0) {
-        r->done = calloc((size_t)r->g.n_blocks, sizeof *r->done);
-        ok = r->done != NULL;
-        for (int b = 0; ok && b < r->g.n_blocks; b++)
-            ok = (r->done[b] = calloc((size_t)r->g.blk[b].npoints, 1)) != NULL;
-        if (!ok) snprintf(r->msg, sizeof r->msg, "out of memory for the done masks");
-    }
-    if (agree_max(r->comm, !ok)) {
-        error_line(r);
-        return -1;
-    }
+    r->done = calloc((size_t)r->g.n_blocks, sizeof *r->done);
+    int ok = r->done != NULL;
+    for (int b = 0; ok && b < r->g.n_blocks; b++)
+        ok = (r->done[b] = calloc((size_t)r->g.blk[b].npoints, 1)) != NULL;
+    if (!ok) return snprintf(r->msg, sizeof r->msg, "out of memory for the done masks"), -1;
     return 0;
 }
 
@@ -356,59 +322,106 @@ static long long read_done_masks(sweep_run *r)
     return todo;
 }
 
-/* --resume: check and read the done masks read-only first (a refused or
- * complete file is not touched), then open writable. -1 to go on, else the
- * exit code. */
+/* Rank 0: the read-only checks of --resume, first in a child process:
+ * HDF5 does not survive every damaged file (a flipped byte in its metadata
+ * can crash it), so a crash there is a verdict ("damaged"), not the end of
+ * this process. Reading is deterministic: what the child survived, this
+ * process survives. 0, 2 (refused: msg) or -1 (msg). */
+static int probe_file(sweep_run *r)
+{
+    int fds[2];
+    if (pipe(fds)) return 0; /* no probe: check in this process */
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        int rc = sw_writer_open(&r->out, r->a.out, &r->cfg, &r->g, 0, r->msg, sizeof r->msg);
+        if (!rc && read_done_masks(r) < 0) rc = -1;
+        sw_writer_close(&r->out, NULL, 0);
+        if (rc && write(fds[1], r->msg, strlen(r->msg)) < 0) rc = -1;
+        _exit(rc == 0 ? 0 : rc == 2 ? 2 : 3);
+    }
+    close(fds[1]);
+    int status = 0;
+    ssize_t n = pid > 0 ? read(fds[0], r->msg, sizeof r->msg - 1) : -1;
+    r->msg[n > 0 ? n : 0] = 0;
+    close(fds[0]);
+    if (pid < 0) return 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFSIGNALED(status))
+        return snprintf(r->msg, sizeof r->msg,
+                        "%s: damaged file: reading its HDF5 metadata crashed (signal %d); "
+                        "refusing to --resume (use --force to start over)",
+                        r->a.out, WTERMSIG(status)),
+               2;
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+    return code == 0 ? 0 : code == 2 ? 2 : -1;
+}
+
+/* Rank 0, --resume: check and read the done masks read-only first (a
+ * refused or complete file is not touched), then open writable. -1 to go
+ * on, else the exit code. */
 static int open_for_resume(sweep_run *r)
 {
-    int frc = sw_writer_open(&r->out, r->a.out, r->comm, &r->cfg, &r->g, 0, r->msg, sizeof r->msg);
-    frc = agree_max(r->comm, frc < 0 ? 3 : frc); /* 0 ok, 2 refused, 3 I/O */
+    int frc = probe_file(r);
     long long todo = 0;
-    if (!frc && r->rank == 0 && (todo = read_done_masks(r)) < 0) frc = 3;
-    frc = agree_max(r->comm, frc);
-    sw_writer_close(&r->out);
-    MPI_Bcast(&todo, 1, MPI_LONG_LONG, 0, r->comm);
+    if (!frc) frc = sw_writer_open(&r->out, r->a.out, &r->cfg, &r->g, 0, r->msg, sizeof r->msg);
+    if (!frc && (todo = read_done_masks(r)) < 0) frc = -1;
+    sw_writer_close(&r->out, NULL, 0);
     if (!frc && todo == 0) {
-        if (r->rank == 0)
-            sw_log(0, "%s is complete (%lld points done): nothing to do", r->a.out,
-                   (long long)r->g.total);
+        sw_log(0, "%s is complete (%lld points done): nothing to do", r->a.out,
+               (long long)r->g.total);
         return QT_EXIT_OK;
     }
-    if (!frc)
-        frc = sw_writer_open(&r->out, r->a.out, r->comm, &r->cfg, &r->g, 1, r->msg, sizeof r->msg);
-    frc = agree_max(r->comm, frc < 0 ? 3 : frc);
+    if (!frc) frc = sw_writer_open(&r->out, r->a.out, &r->cfg, &r->g, 1, r->msg, sizeof r->msg);
     if (frc) {
         error_line(r);
-        sw_writer_close(&r->out);
+        sw_writer_close(&r->out, NULL, 0);
         return frc == 2 ? QT_EXIT_USAGE : QT_EXIT_FAILURE;
+    }
+    sw_outfile_mark_owner(&r->file);
+    return -1;
+}
+
+/* Rank 0: a new file laid out under the temporary name (locked), then put
+ * in place durably. -1 to go on, else the exit code. */
+static int create_output(sweep_run *r)
+{
+    sw_outfile *o = &r->file;
+    if (sw_outfile_new_tmp(o, r->msg, sizeof r->msg) ||
+        sw_writer_create(&r->out, o->tmp, &r->cfg, &r->g, r->plan.created, r->msg, sizeof r->msg)) {
+        error_line(r);
+        sw_outfile_drop_tmp(o);
+        return QT_EXIT_FAILURE;
+    }
+    sw_outfile_mark_owner(o);
+    int prc = sw_outfile_place(o, r->msg, sizeof r->msg);
+    if (prc) {
+        error_line(r);
+        sw_writer_close(&r->out, NULL, 0);
+        sw_outfile_drop_tmp(o);
+        return prc == 2 ? QT_EXIT_USAGE : QT_EXIT_FAILURE;
     }
     return -1;
 }
 
-/* A new file: laid out under the temporary name, then put in place. -1 to
- * go on, else the exit code. */
-static int create_output(sweep_run *r)
+/* Rank 0 opens the file while the others wait (without spinning). -1 to
+ * go on, else the exit code (the same on every rank). */
+static int open_output(sweep_run *r)
 {
-    const sweep_plan *p = &r->plan;
-    int frc = sw_writer_create(&r->out, p->tmp, r->comm, &r->cfg, &r->g, p->created, r->msg,
-                               sizeof r->msg);
-    if (agree_max(r->comm, frc != 0)) {
-        error_line(r);
-        if (r->rank == 0) unlink(p->tmp);
-        sw_writer_close(&r->out);
-        return QT_EXIT_FAILURE;
+    int code = -1;
+    const double t_file = sw_now();
+    if (r->rank == 0) {
+        if (alloc_done_masks(r))
+            error_line(r), code = QT_EXIT_FAILURE;
+        else
+            code = r->plan.mode == SW_OUT_RESUME ? open_for_resume(r) : create_output(r);
     }
-    MPI_Barrier(r->comm); /* every rank has flushed: the layout is on disk */
-    if (r->rank == 0 && place_output(p->tmp, r->a.out, p->mode, r->msg, sizeof r->msg)) {
-        error_line(r);
-        frc = 1;
-    }
-    if (agree_max(r->comm, frc)) {
-        sw_writer_close(&r->out);
-        if (r->rank == 0) unlink(p->tmp);
-        return QT_EXIT_USAGE;
-    }
-    return -1;
+    sw_sleepy_barrier(r->comm);
+    MPI_Bcast(&code, 1, MPI_INT, 0, r->comm);
+    r->file_seconds = sw_now() - t_file;
+    return code;
 }
 
 static void log_start(const sweep_run *r)
@@ -419,7 +432,7 @@ static void log_start(const sweep_run *r)
                  r->g.blk[b].N);
     const int nsite = r->cfg.model == QT_MODEL_NSITE;
     sw_log(0, "%s %s -> %s: model %s%s%s, %lld points, %d rank%s (%s)",
-           r->plan.mode == MODE_RESUME ? "resuming" : "starting", r->a.config, r->a.out,
+           r->plan.mode == SW_OUT_RESUME ? "resuming" : "starting", r->a.config, r->a.out,
            sw_model_name(r->cfg.model), nsite ? ", N = " : "", nsite ? nlist : "",
            (long long)r->g.total, r->size, r->size > 1 ? "s" : "",
            r->size > 1 ? "1 master + workers" : "one rank computes and writes");
@@ -454,7 +467,10 @@ static int report(const sweep_run *r, const sw_run_stats *st, const int64_t *cou
     char fails[512];
     int64_t nfail = failure_summary(counts, fails, sizeof fails);
     if (rrc) {
-        sw_log(0, "error: %s", r->msg);
+        sw_log(0,
+               "error: %s\n  the points marked done in %s are safe; after fixing the cause, "
+               "continue with --resume",
+               r->msg, r->a.out);
         return QT_EXIT_FAILURE;
     }
     if (have < st->total) {
@@ -470,6 +486,34 @@ static int report(const sweep_run *r, const sw_run_stats *st, const int64_t *cou
     return QT_EXIT_OK;
 }
 
+/* Rank 0 after a rank died or hangs: save the file (commit, close, sync)
+ * and end the job; collectives would never return. */
+static void abort_job(sweep_run *r)
+{
+    char m[512] = "";
+    int rc = sw_writer_close(&r->out, m, sizeof m);
+    sw_outfile_release(&r->file);
+    if (rc)
+        sw_log(0, "error: closing %s failed: %s", r->a.out, m);
+    else
+        sw_log(0, "%s is closed and consistent; continue with --resume", r->a.out);
+    MPI_Abort(r->comm, QT_EXIT_FAILURE);
+}
+
+/* Rank 0: the run's statistics, the file closed durably, the report. */
+static int finish_run(sweep_run *r, const sw_run_stats *st, int rrc)
+{
+    int64_t counts[QT_NSTATUS + 2] = {0};
+    if (sw_writer_count_status(&r->out, counts)) counts[0] = -1;
+    const double t_close = sw_now();
+    char m[512] = "";
+    if (sw_writer_close(&r->out, m, sizeof m) && !rrc) {
+        snprintf(r->msg, sizeof r->msg, "closing %s failed: %s", r->a.out, m);
+        rrc = -1;
+    }
+    return report(r, st, counts, rrc, sw_now() - t_close);
+}
+
 /* The compute phase on the open file, the close and the report. */
 static int compute_all(sweep_run *r)
 {
@@ -479,39 +523,23 @@ static int compute_all(sweep_run *r)
     const int computes = r->size == 1 || r->rank > 0;
     int ok = !(computes && sw_compute_init(&comp, &r->cfg, &r->g, r->msg, sizeof r->msg));
     if (!ok) fprintf(stderr, "qthermo sweep [%d]: error: %s\n", r->rank, r->msg);
-    int code = QT_EXIT_OK;
-    if (agree_max(r->comm, !ok)) {
-        code = QT_EXIT_FAILURE;
-    } else {
+    int code = QT_EXIT_FAILURE;
+    if (!agree_max(r->comm, !ok)) {
         if (r->rank == 0) log_start(r);
-        /* collective H5Fflush interval; QTHERMO_FLUSH_SECONDS for tests and tuning */
-        sw_run_opts ro = {r->a.progress, 60.0};
-        const char *fe = getenv("QTHERMO_FLUSH_SECONDS");
+        sw_run_opts ro = {r->a.progress, 1.0, 300.0};
+        const char *fe = getenv("QTHERMO_FLUSH_SECONDS"), *te = getenv("QTHERMO_RANK_TIMEOUT");
         if (fe && atof(fe) > 0) ro.flush_every = atof(fe);
+        if (te && atof(te) > 0) ro.rank_timeout = atof(te);
         sw_run_stats st;
-        int rrc = sw_run(r->comm, &r->g, &r->out, r->done, computes ? &comp : NULL, &ro, &st,
-                         r->msg, sizeof r->msg);
+        int rrc = sw_run(r->comm, &r->g, r->rank == 0 ? &r->out : NULL, r->done,
+                         computes ? &comp : NULL, &ro, &st, r->msg, sizeof r->msg);
+        if (r->rank == 0 && rrc == SW_RUN_DEAD_RANK) abort_job(r);
+        if (r->rank == 0) code = finish_run(r, &st, rrc);
         sw_sleepy_barrier(r->comm);
-        int64_t counts[QT_NSTATUS + 2] = {0};
-        if (r->rank == 0 && sw_writer_count_status(&r->out, counts)) counts[0] = -1;
-        const double t_close = sw_now();
-        if (sw_writer_close(&r->out)) rrc = -1;
-        if (r->rank == 0) code = report(r, &st, counts, rrc, sw_now() - t_close);
     }
-    sw_writer_close(&r->out);
+    if (r->rank == 0) sw_writer_close(&r->out, NULL, 0);
     if (computes) sw_compute_free(&comp);
     return code;
-}
-
-/* The file and the run; the exit code. */
-static int open_and_run(sweep_run *r)
-{
-    if (alloc_done_masks(r)) return QT_EXIT_FAILURE;
-    const double t_file = sw_now();
-    int code = r->plan.mode == MODE_RESUME ? open_for_resume(r) : create_output(r);
-    if (code >= 0) return code;
-    r->file_seconds = sw_now() - t_file;
-    return compute_all(r);
 }
 
 /* Everything between MPI_Init and MPI_Finalize; returns the exit code. */
@@ -521,14 +549,17 @@ static int sweep_main(MPI_Comm comm, int argc, char **argv)
     if (!r) return QT_EXIT_FAILURE;
     r->comm = comm;
     r->out.ops = &sw_h5_writer;
+    r->file.fd = r->file.old_fd = -1;
     r->t_start = sw_now();
     MPI_Comm_rank(comm, &r->rank);
     MPI_Comm_size(comm, &r->size);
     int code = arguments(r, argc, argv);
-    if (code < 0 && agree_max(comm, setup_process(r) != 0)) code = QT_EXIT_FAILURE;
+    if (code < 0) setup_process(r);
     if (code < 0) code = share_config(r);
-    if (code < 0) code = open_and_run(r);
+    if (code < 0) code = open_output(r);
+    if (code < 0) code = compute_all(r);
     MPI_Bcast(&code, 1, MPI_INT, 0, comm); /* every rank ends with rank 0's code */
+    sw_outfile_release(&r->file);
     if (r->done)
         for (int b = 0; b < r->g.n_blocks; b++) free(r->done[b]);
     free(r->done);
@@ -540,6 +571,12 @@ static int sweep_main(MPI_Comm comm, int argc, char **argv)
 
 int qt_cmd_sweep(int argc, char **argv)
 {
+    /* before MPI_Init, which takes a while: a stop signal at any moment
+     * is recorded and honoured (exit 4), never a kill */
+    if (sw_signals_install()) {
+        fprintf(stderr, "qthermo sweep: cannot install the signal handlers\n");
+        return QT_EXIT_FAILURE;
+    }
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
         fprintf(stderr, "qthermo sweep: MPI_Init failed\n");
         return QT_EXIT_FAILURE;
@@ -547,8 +584,19 @@ int qt_cmd_sweep(int argc, char **argv)
     MPI_Comm comm;
     MPI_Comm_dup(MPI_COMM_WORLD, &comm);
     MPI_Comm_set_name(comm, "qthermo_sweep");
-    int code = sweep_main(comm, argc, argv);
+    int code = sweep_main(comm, argc, argv), rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
     MPI_Comm_free(&comm);
     MPI_Finalize();
+    /* Under `srun --kill-on-bad-exit=1` the first task to exit non-zero
+     * gets the others killed, which would turn a clean "interrupted" (4)
+     * into a signal. The master's code is the job's: workers end 0 after
+     * an interruption, and the master leaves last. */
+    if (rank > 0 && code == QT_EXIT_INTERRUPTED) code = QT_EXIT_OK;
+    if (rank == 0 && size > 1 && code != QT_EXIT_OK) {
+        struct timespec ts = {0, 200000000L};
+        nanosleep(&ts, NULL);
+    }
     return code;
 }

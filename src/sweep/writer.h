@@ -1,15 +1,17 @@
 /* The results writer as the scheduler and the driver see it: a table of
  * operations (sw_writer_ops) and an opaque state owned by the
- * implementation (its file handles and scratch buffers). Only the
- * implementation's .c file includes the I/O library (h5file.c: HDF5).
+ * implementation (its file handles and buffers). Only the implementation's
+ * .c file includes the I/O library (h5file.c: HDF5). One process (rank 0)
+ * opens the file and calls every operation; the other ranks never touch it.
  *
- * Collective (all ranks of the sweep communicator, same arguments):
- * create, open, flush, close. Independent (the writing rank, rank 0):
- * write_batch, read_done, count_status. */
+ * The contract that makes a file resumable after any crash: `done` = 1 on
+ * disk implies the point's data is on disk. write_batch writes data; flush
+ * (a group commit) makes the data written so far durable and only then
+ * marks those points done; close commits and makes everything durable. A
+ * failed sync is a failure (-1), never ignored. */
 #ifndef QT_SWEEP_WRITER_H
 #define QT_SWEEP_WRITER_H
 
-#include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,19 +22,18 @@ typedef struct sw_writer_state sw_writer_state; /* defined by each implementatio
 
 typedef struct {
     const char *name;
-    /* New file at path (fails if it exists) with the complete layout for
-     * cfg and g, on disk before it returns; created is the ISO time string
-     * (identical on all ranks). 0, or -1 with msg. */
-    int (*create)(sw_writer_state **w, const char *path, MPI_Comm comm, const sw_config *cfg,
-                  const sw_grid *g, const char *created, char *msg, size_t msglen);
+    /* Lay out path for cfg and g (the caller owns path: a new file nobody
+     * else uses; its contents are replaced) and make the layout durable;
+     * created is the ISO time string. 0, or -1 with msg. */
+    int (*create)(sw_writer_state **w, const char *path, const sw_config *cfg, const sw_grid *g,
+                  const char *created, char *msg, size_t msglen);
     /* Existing file for --resume, read-only (checks change nothing) or
      * writable. 0; 2 if it is not a sweep file of this config (msg says
      * why); -1 on I/O failure (msg). */
-    int (*open)(sw_writer_state **w, const char *path, MPI_Comm comm, const sw_config *cfg,
-                const sw_grid *g, int writable, char *msg, size_t msglen);
+    int (*open)(sw_writer_state **w, const char *path, const sw_config *cfg, const sw_grid *g,
+                int writable, char *msg, size_t msglen);
     /* Packed batch (outputs.h) of block b, points [start, start + count):
-     * after it returns, `done` of those points may be set only once their
-     * data is in the file. 0 or -1. */
+     * data now, done flags at the next flush. 0 or -1 (last_error). */
     int (*write_batch)(sw_writer_state *w, int b, int64_t start, int64_t count,
                        const double *packed);
     /* Block b's done mask (npoints bytes). 0 or -1. */
@@ -40,10 +41,13 @@ typedef struct {
     /* counts[s + 1] += points with status s, s in -1 .. QT_NSTATUS - 1;
      * other values go to counts[QT_NSTATUS + 1]. 0 or -1. */
     int (*count_status)(sw_writer_state *w, int64_t *counts);
-    /* Push what is written to stable storage. 0 or -1. */
+    /* Group commit: data written so far to stable storage, then their done
+     * flags. 0 or -1 (last_error). */
     int (*flush)(sw_writer_state *w);
-    /* Close and free (w may be NULL). 0 or -1. */
-    int (*close)(sw_writer_state *w);
+    /* Commit, close, make durable, free (w may be NULL). 0, or -1 with msg. */
+    int (*close)(sw_writer_state *w, char *msg, size_t msglen);
+    /* What the last failed operation says. */
+    const char *(*last_error)(sw_writer_state *w);
 } sw_writer_ops;
 
 /* A writer: its operations and its state. */
@@ -59,17 +63,15 @@ static inline int sw_writer_is_open(const sw_writer *w)
 {
     return w->state != NULL;
 }
-static inline int sw_writer_create(sw_writer *w, const char *path, MPI_Comm comm,
-                                   const sw_config *cfg, const sw_grid *g, const char *created,
-                                   char *msg, size_t msglen)
+static inline int sw_writer_create(sw_writer *w, const char *path, const sw_config *cfg,
+                                   const sw_grid *g, const char *created, char *msg, size_t msglen)
 {
-    return w->ops->create(&w->state, path, comm, cfg, g, created, msg, msglen);
+    return w->ops->create(&w->state, path, cfg, g, created, msg, msglen);
 }
-static inline int sw_writer_open(sw_writer *w, const char *path, MPI_Comm comm,
-                                 const sw_config *cfg, const sw_grid *g, int writable, char *msg,
-                                 size_t msglen)
+static inline int sw_writer_open(sw_writer *w, const char *path, const sw_config *cfg,
+                                 const sw_grid *g, int writable, char *msg, size_t msglen)
 {
-    return w->ops->open(&w->state, path, comm, cfg, g, writable, msg, msglen);
+    return w->ops->open(&w->state, path, cfg, g, writable, msg, msglen);
 }
 static inline int sw_writer_write_batch(sw_writer *w, int b, int64_t start, int64_t count,
                                         const double *packed)
@@ -88,10 +90,14 @@ static inline int sw_writer_flush(sw_writer *w)
 {
     return w->ops->flush(w->state);
 }
-/* Close if open; 0 or -1. */
-static inline int sw_writer_close(sw_writer *w)
+static inline const char *sw_writer_error(sw_writer *w)
 {
-    int rc = w->state ? w->ops->close(w->state) : 0;
+    return w->ops->last_error(w->state);
+}
+/* Close if open; 0, or -1 with msg. */
+static inline int sw_writer_close(sw_writer *w, char *msg, size_t msglen)
+{
+    int rc = w->state ? w->ops->close(w->state, msg, msglen) : 0;
     w->state = NULL;
     return rc;
 }

@@ -34,11 +34,13 @@ typedef struct qt_me_workspace {
     double tol; /* |w| <= tol is a w = 0 jump (default QT_DEFAULT_TOL) */
 
     /* chain sector, sized N (column-major N x N) */
-    double *Hx;                        /* excited-block Hamiltonian in the sector basis */
-    double *C, *U, *V;                 /* rows k: c_k, u_k, v_k */
-    double *alpha;                     /* [N] */
-    double complex *A, *W, *Wi;        /* A = iH + B, its eigenvectors and their inverse */
-    double complex *dA;                /* [N] eigenvalues of A */
+    double *Hx;                 /* excited-block Hamiltonian in the sector basis */
+    double *C, *U, *V;          /* rows k: c_k, u_k, v_k */
+    double *alpha;              /* [N] */
+    double complex *A, *W, *Wi; /* A = iH + B, its eigenvectors and their inverse */
+    double complex *dA;         /* [N] eigenvalues of A */
+    double complex *T;      /* [N*N] Schur form of A, when its eigenvectors are ill-conditioned */
+    int schur, force_schur; /* Schur path taken / forced (tests) */
     double complex *XT, *YT, *PT, *QT; /* transformed c, v (over j) and u, c (over k) */
     double complex *Z1, *Z2;           /* scratch */
     double *Kmat;                      /* [N*N] eliminated ground generator */
@@ -87,6 +89,10 @@ size_t qt_me_workspace_estimate(int max_N, int dense_max_d);
  * trace_error, min_eigenvalue, path. P and R stay in mw (qt_chain_rho). */
 int qt_chain_local_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r);
 int qt_chain_redfield_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r);
+/* The general elimination for either equation (local_solve uses its closed
+ * form R = r 1 unless a site cannot decay). */
+int qt_chain_sector_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r,
+                          qt_master_equation me);
 /* The 2N x 2N density matrix of the last chain solve in the site basis
  * (g_1..g_N, e_1..e_N), row-major real and imaginary parts. */
 int qt_chain_rho(const qt_chain *c, const qt_me_workspace *mw, double *re, double *im);

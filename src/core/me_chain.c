@@ -94,7 +94,27 @@ static void zmul(int N, CBLAS_TRANSPOSE ta, const double complex *A, CBLAS_TRANS
     cblas_zgemm(CblasColMajor, ta, tb, N, N, N, &one, A, N, B, N, &zero, out, N);
 }
 
-/* A = i H + C^T U / 2; its eigenvectors W and W^-1 */
+/* Eigenvectors of A whose condition number exceeds this lose more than
+ * ~1e-12 in the elimination (measured: residual ~ 1e-16 cond^2); the
+ * Schur form (unitary, backward stable) is used instead. */
+#define ME_EIGEN_COND_MAX 1e3
+
+/* Schur form A = Z T Z^dag: W = Z, W^-1 = Z^dag, T in mw->T */
+static int schur_form(int N, qt_me_workspace *mw)
+{
+    size_t nn = (size_t)N * N;
+    lapack_int sdim = 0;
+    memcpy(mw->T, mw->A, nn * sizeof(double complex));
+    lapack_int info = LAPACKE_zgees_work(LAPACK_COL_MAJOR, 'V', 'N', NULL, N, mw->T, N, &sdim,
+                                         mw->dA, mw->W, N, mw->zwork, mw->lzwork, mw->rwork, NULL);
+    if (info) return QT_ELAPACK;
+    for (int b = 0; b < N; b++)
+        for (int a = 0; a < N; a++) mw->Wi[b + (size_t)a * N] = conj(mw->W[a + (size_t)b * N]);
+    mw->schur = 1;
+    return QT_OK;
+}
+
+/* A = i H + C^T U / 2; its eigenvectors W and W^-1, or its Schur form */
 static int diagonalise(int N, qt_me_workspace *mw)
 {
     size_t nn = (size_t)N * N;
@@ -102,16 +122,47 @@ static int diagonalise(int N, qt_me_workspace *mw)
                 mw->Sre, N);
     for (size_t i = 0; i < nn; i++) mw->A[i] = I * mw->Hx[i] + mw->Sre[i];
     memcpy(mw->Z1, mw->A, nn * sizeof(double complex));
+    mw->schur = 0;
     lapack_int info = LAPACKE_zgeev_work(LAPACK_COL_MAJOR, 'N', 'V', N, mw->Z1, N, mw->dA, NULL, 1,
                                          mw->W, N, mw->zwork, mw->lzwork, mw->rwork);
     if (info) return QT_ELAPACK;
-    memcpy(mw->Wi, mw->W, nn * sizeof(double complex));
-    info = LAPACKE_zgetrf_work(LAPACK_COL_MAJOR, N, N, mw->Wi, N, mw->ipiv);
-    if (info) return QT_ELAPACK;
-    info = LAPACKE_zgetri_work(LAPACK_COL_MAJOR, N, mw->Wi, N, mw->ipiv, mw->zwork, mw->lzwork);
-    if (info) return QT_ELAPACK;
     for (int a = 0; a < N; a++) /* every excited mode must decay */
         if (!(creal(mw->dA[a]) > 0.0)) return QT_ENOTUNIQUE;
+    if (mw->force_schur) return schur_form(N, mw);
+    memcpy(mw->Wi, mw->W, nn * sizeof(double complex));
+    double nw = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', N, N, mw->W, N, mw->rwork);
+    info = LAPACKE_zgetrf_work(LAPACK_COL_MAJOR, N, N, mw->Wi, N, mw->ipiv);
+    if (info) return schur_form(N, mw);
+    info = LAPACKE_zgetri_work(LAPACK_COL_MAJOR, N, mw->Wi, N, mw->ipiv, mw->zwork, mw->lzwork);
+    if (info) return QT_ELAPACK;
+    double nwi = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', N, N, mw->Wi, N, mw->rwork);
+    return nw * nwi > ME_EIGEN_COND_MAX ? schur_form(N, mw) : QT_OK;
+}
+
+/* In the basis of W (eigen or Schur) the excited block solves
+ * D Rt + Rt D^dag = S for a numerator S: entrywise Cauchy division for the
+ * eigenbasis, a triangular Lyapunov solve (Bartels-Stewart) for the Schur form. */
+static int lyapunov(int N, qt_me_workspace *mw, double complex *S)
+{
+    if (!mw->schur) {
+        for (size_t i = 0; i < (size_t)N * N; i++) S[i] *= mw->Z1[i];
+        return QT_OK;
+    }
+    /* T X + X T^dag = S, T upper triangular: column b of X solves
+     * (T + conj(T_bb)) x = S_:b - sum_{e > b} conj(T_be) X_:e, from the last */
+    double complex *diag = mw->zwork, *row = mw->zwork + N, one = 1.0, minus = -1.0;
+    for (int a = 0; a < N; a++) diag[a] = mw->T[a + (size_t)a * N];
+    for (int b = N - 1; b >= 0; b--) {
+        double complex *x = S + (size_t)b * N;
+        if (b + 1 < N) {
+            for (int e = b + 1; e < N; e++) row[e - b - 1] = conj(mw->T[b + (size_t)e * N]);
+            cblas_zgemv(CblasColMajor, CblasNoTrans, N, N - b - 1, &minus, S + (size_t)(b + 1) * N,
+                        N, row, 1, &one, x, 1);
+        }
+        for (int a = 0; a < N; a++) mw->T[a + (size_t)a * N] = diag[a] + conj(diag[b]);
+        cblas_ztrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, N, mw->T, N, x, 1);
+    }
+    for (int a = 0; a < N; a++) mw->T[a + (size_t)a * N] = diag[a];
     return QT_OK;
 }
 
@@ -127,6 +178,7 @@ static void transform(int N, qt_me_workspace *mw)
     zmul(N, CblasNoTrans, mw->Z2, CblasTrans, mw->Wi, mw->YT);
     to_complex(nn, mw->U, mw->Z2);
     zmul(N, CblasNoTrans, mw->Z2, CblasNoTrans, mw->W, mw->PT);
+    if (mw->schur) return;
     for (int b = 0; b < N; b++)
         for (int a = 0; a < N; a++) mw->Z1[a + (size_t)b * N] = 1.0 / (mw->dA[a] + conj(mw->dA[b]));
 }
@@ -158,7 +210,7 @@ static int pack_pair(int N, qt_me_workspace *mw, int a, int b, int t)
 }
 
 /* K_kj = Re(u_k^T R^(j) c_k), blocked over the N^2 features */
-static void eliminate(int N, qt_me_workspace *mw)
+static void eliminate_eigen(int N, qt_me_workspace *mw)
 {
     int t = 0, first = 1;
     for (int a = 0; a < N; a++)
@@ -172,6 +224,38 @@ static void eliminate(int N, qt_me_workspace *mw)
         }
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, N, N, t, 1.0, mw->F, N, mw->G, N,
                 first ? 0.0 : 1.0, mw->Kmat, N);
+}
+
+/* Schur form: one triangular Sylvester solve per source j, then
+ * K_kj = Re sum_b (P Rt)_kb q_kb */
+static int eliminate_schur(int N, qt_me_workspace *mw)
+{
+    double complex *S = mw->Z2, *M = mw->Z1;
+    for (int j = 0; j < N; j++) {
+        for (int b = 0; b < N; b++) {
+            double complex xb = conj(mw->XT[j + (size_t)b * N]),
+                           yb = conj(mw->YT[j + (size_t)b * N]);
+            for (int a = 0; a < N; a++)
+                S[a + (size_t)b * N] =
+                    mw->YT[j + (size_t)a * N] * xb + mw->XT[j + (size_t)a * N] * yb;
+        }
+        int st = lyapunov(N, mw, S);
+        if (st) return st;
+        zmul(N, CblasNoTrans, mw->PT, CblasNoTrans, S, M);
+        double *Kj = mw->Kmat + (size_t)j * N;
+        for (int k = 0; k < N; k++) Kj[k] = 0.0;
+        for (int b = 0; b < N; b++)
+            for (int k = 0; k < N; k++)
+                Kj[k] += creal(M[k + (size_t)b * N] * mw->QT[k + (size_t)b * N]);
+    }
+    return QT_OK;
+}
+
+static int eliminate(int N, qt_me_workspace *mw)
+{
+    if (mw->schur) return eliminate_schur(N, mw);
+    eliminate_eigen(N, mw);
+    return QT_OK;
 }
 
 /* ground populations (sum 1) from K - diag(alpha) */
@@ -205,7 +289,7 @@ static int ground_populations(int N, qt_me_workspace *mw)
 }
 
 /* R = W (Cauchy o (S + S^dag)) W^dag, S = Y^T diag(P) X^*; then trace 1 */
-static void excited_block(int N, qt_me_workspace *mw)
+static int excited_block(int N, qt_me_workspace *mw)
 {
     size_t nn = (size_t)N * N;
     for (int a = 0; a < N; a++)
@@ -217,8 +301,10 @@ static void excited_block(int N, qt_me_workspace *mw)
     for (int b = 0; b < N; b++)
         for (int a = 0; a < N; a++) {
             size_t i = a + (size_t)b * N;
-            mw->QT[i] = mw->Z1[i] * (mw->PT[i] + conj(mw->PT[b + (size_t)a * N]));
+            mw->QT[i] = mw->PT[i] + conj(mw->PT[b + (size_t)a * N]);
         }
+    int st = lyapunov(N, mw, mw->QT);
+    if (st) return st;
     zmul(N, CblasNoTrans, mw->W, CblasNoTrans, mw->QT, mw->PT);
     zmul(N, CblasNoTrans, mw->PT, CblasConjTrans, mw->W, mw->R);
     double total = 0.0;
@@ -231,6 +317,7 @@ static void excited_block(int N, qt_me_workspace *mw)
         }
     for (int a = 0; a < N; a++) mw->P[a] /= total;
     for (size_t i = 0; i < nn; i++) mw->Rre[i] = creal(mw->R[i]);
+    return QT_OK;
 }
 
 static void dmul(int N, CBLAS_TRANSPOSE ta, const double *A, const double *B, double *out)
@@ -320,18 +407,92 @@ static int chain_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r, sec
     if (!st) st = diagonalise(N, mw);
     if (st) return st;
     transform(N, mw);
-    eliminate(N, mw);
-    st = ground_populations(N, mw);
+    st = eliminate(N, mw);
+    if (!st) st = ground_populations(N, mw);
+    if (!st) st = excited_block(N, mw);
     if (st) return st;
-    excited_block(N, mw);
     observables(N, mw, r);
     r->path = path;
     return QT_OK;
 }
 
+int qt_chain_sector_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r,
+                          qt_master_equation me)
+{
+    if (me == QT_ME_LOCAL) return chain_solve(c, mw, r, local_setup, QT_PATH_SECTOR_LOCAL);
+    if (me == QT_ME_REDFIELD) return chain_solve(c, mw, r, redfield_setup, QT_PATH_SECTOR_REDFIELD);
+    return QT_EINVAL;
+}
+
+/* Local: R = r 1 solves the sector exactly (A + A^dag = diag(S_k(h_k)) and
+ * 1 commutes with H), and then P_k S_k(-h_k) = r S_k(h_k): every site in
+ * its own Boltzmann ratio, no heat current. Written with the ratios
+ * w_k = S(-h_k) / S(h_k) scaled by their minimum: no overflow, and every
+ * population to full relative accuracy. */
+static int local_closed_form(const qt_chain *c, qt_me_workspace *mw, double *em, double *ab)
+{
+    int N = c->N, zeros = 0;
+    double m = INFINITY, sum = 0.0;
+    for (int k = 0; k < N; k++) {
+        mw->alpha[k] = ab[k] / em[k]; /* w_k */
+        if (mw->alpha[k] == 0.0) zeros++;
+        m = fmin(m, mw->alpha[k]);
+    }
+    if (zeros > 1) return QT_ENOTUNIQUE; /* two sites at T = 0: any mixture of them */
+    for (int k = 0; k < N; k++) {
+        mw->P[k] = zeros ? (mw->alpha[k] == 0.0) : m / mw->alpha[k];
+        sum += mw->P[k];
+    }
+    double s = 1.0 / (sum + N * m), rr = m * s;
+    for (int k = 0; k < N; k++) mw->P[k] *= s;
+    memset(mw->R, 0, sizeof(double complex) * N * N);
+    memset(mw->Rre, 0, sizeof(double) * N * N);
+    for (int k = 0; k < N; k++) mw->R[k + (size_t)k * N] = mw->Rre[k + (size_t)k * N] = rr;
+    return QT_OK;
+}
+
+/* observables of R = r 1 from the sector equations (off-diagonal dR = 0) */
+static void local_observables(const qt_chain *c, qt_me_workspace *mw, const double *em,
+                              const double *ab, qt_result *r)
+{
+    int N = c->N;
+    double rr = mw->Rre[0], res = 0.0, energy = 0.0, trace = 0.0, minp = rr;
+    for (int k = 0; k < N; k++) {
+        double flow = em[k] * rr - ab[k] * mw->P[k]; /* dP_k/dt = -dR_kk/dt */
+        res += 2.0 * fabs(flow);
+        r->heat_current[k] = c->h[k] * flow;
+        r->population[k] = mw->P[k] + rr;
+        energy += c->h[k] * rr;
+        trace += mw->P[k] + rr;
+        minp = fmin(minp, mw->P[k]);
+    }
+    r->residual = res;
+    r->energy = energy;
+    r->trace_error = fabs(trace - 1.0);
+    r->min_eigenvalue = minp;
+    r->n_pop = r->n_baths = N;
+}
+
 int qt_chain_local_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r)
 {
-    return chain_solve(c, mw, r, local_setup, QT_PATH_SECTOR_LOCAL);
+    int N = c->N;
+    if (N < 1 || N > mw->max_N || (r->capacity > 0 && N > r->capacity)) return QT_ETOOLARGE;
+    double *em = mw->site_diag, *ab = mw->gwork;
+    for (int k = 0; k < N; k++) {
+        qt_bath_params b = chain_bath(c, k);
+        em[k] = rate_of(&b, c->h[k], mw->tol), ab[k] = rate_of(&b, -c->h[k], mw->tol);
+        if (isinf(em[k]) || isinf(ab[k])) return QT_EDIVERGENT;
+        if (!(em[k] > 0.0)) /* a site that cannot decay: the general elimination */
+            return qt_chain_sector_solve(c, mw, r, QT_ME_LOCAL);
+    }
+    for (int k = 0; k + 1 < N; k++)
+        if (c->g[k] == 0.0) return QT_ENOTUNIQUE; /* the chain falls apart */
+    int st = local_closed_form(c, mw, em, ab);
+    if (st) return st;
+    mw->sector_basis = 0;
+    local_observables(c, mw, em, ab, r);
+    r->path = QT_PATH_SECTOR_LOCAL;
+    return QT_OK;
 }
 
 int qt_chain_redfield_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r)
@@ -346,6 +507,14 @@ int qt_chain_rho(const qt_chain *c, const qt_me_workspace *mw, double *re, doubl
     memset(re, 0, sizeof(double) * d * d);
     memset(im, 0, sizeof(double) * d * d);
     for (int k = 0; k < N; k++) re[k * d + k] = mw->P[k];
+    if (mw->sector_basis == 0) { /* R is in the site basis already */
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < N; j++) {
+                re[(N + i) * d + N + j] = creal(mw->R[i + (size_t)j * N]);
+                im[(N + i) * d + N + j] = cimag(mw->R[i + (size_t)j * N]);
+            }
+        return QT_OK;
+    }
     for (int i = 0; i < N; i++) {
         double *tr = re + (size_t)(N + i) * d, *ti = im + (size_t)(N + i) * d; /* row scratch */
         for (int b = 0; b < N; b++) {

@@ -33,7 +33,7 @@ static void layout_chain(qt_me_workspace *w, carve *c, int N)
     w->lzwork = (ME_NB + 2) * N + 64;
     TAKE(c, w->Hx, nn), TAKE(c, w->C, nn), TAKE(c, w->U, nn), TAKE(c, w->V, nn);
     TAKE(c, w->alpha, N);
-    TAKE(c, w->A, nn), TAKE(c, w->W, nn), TAKE(c, w->Wi, nn), TAKE(c, w->dA, N);
+    TAKE(c, w->A, nn), TAKE(c, w->W, nn), TAKE(c, w->Wi, nn), TAKE(c, w->dA, N), TAKE(c, w->T, nn);
     TAKE(c, w->XT, nn), TAKE(c, w->YT, nn), TAKE(c, w->PT, nn), TAKE(c, w->QT, nn);
     TAKE(c, w->Z1, nn), TAKE(c, w->Z2, nn);
     TAKE(c, w->Kmat, nn);

@@ -5,7 +5,8 @@
  *
  *   me_driver chain  ME SOLVER N gamma flat|ohmic quantum|classical h[N] g[N-1] T[N]
  *   me_driver lambda|vee ME dense gamma flat|ohmic quantum|classical E1 E2 E3 T1 T2
- * ME: global | local | redfield; SOLVER: sector | dense. */
+ * ME: global | local | redfield; SOLVER: sector (the fast path) | general (the
+ * sector elimination for either equation) | dense. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,8 @@ int main(int argc, char **argv)
         return 2;
     }
     int model = lookup(argv[1], models, 3), me = lookup(argv[2], mes, 3), i = 4;
-    int sector = !strcmp(argv[3], "sector");
+    int sector = !strcmp(argv[3], "sector") || !strcmp(argv[3], "general");
+    int general = !strcmp(argv[3], "general");
     int N = model == 0 ? atoi(argv[i++]) : 0;
     double gamma = arg(argv, &i);
     int sp = lookup(argv[i++], spectral, 2), bt = lookup(argv[i++], baths, 2);
@@ -63,8 +65,11 @@ int main(int argc, char **argv)
         static test_chain tc;
         test_chain_init(&tc, N, h, g, T, gamma, sp, bt);
         if (sector && me != QT_ME_GLOBAL) {
-            st = me == QT_ME_LOCAL ? qt_chain_local_solve(&tc.c, mw, r)
-                                   : qt_chain_redfield_solve(&tc.c, mw, r);
+            if (general)
+                st = qt_chain_sector_solve(&tc.c, mw, r, me);
+            else
+                st = me == QT_ME_LOCAL ? qt_chain_local_solve(&tc.c, mw, r)
+                                       : qt_chain_redfield_solve(&tc.c, mw, r);
             if (!st) qt_chain_rho(&tc.c, mw, re, im);
             memcpy(heat, r->heat_current, sizeof(double) * N);
             residual = r->residual;

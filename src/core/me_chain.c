@@ -272,20 +272,39 @@ static int ground_populations(int N, qt_me_workspace *mw)
     }
     if (nonneg) /* K column-major (k, j) = rate j -> k = row-major Q[j][k] */
         return qt_gth(N, K, N, mw->P, mw->gwork) ? QT_ENOTUNIQUE : QT_OK;
-    double *M = mw->Sre;
+    /* rates span decades at low temperature: equilibrate columns (the
+     * unknowns' scales) and rows before LU, P = Cs z */
+    double *M = mw->Sre, *cs = mw->gwork, *rs = mw->gwork + N, *work = mw->gwork + 2 * N;
+    for (int j = 0; j < N; j++) {
+        cs[j] = 0.0;
+        for (int k = 1; k < N; k++) {
+            double m = K[k + (size_t)j * N] - (k == j ? mw->alpha[k] : 0.0);
+            M[k + (size_t)j * N] = m;
+            cs[j] = fmax(cs[j], fabs(m));
+        }
+        cs[j] = cs[j] > 0.0 ? 1.0 / cs[j] : 1.0;
+        M[(size_t)j * N] = 1.0; /* normalisation row: sum_j P_j = 1 */
+    }
+    for (int k = 0; k < N; k++) rs[k] = 0.0;
     for (int j = 0; j < N; j++)
-        for (int k = 0; k < N; k++)
-            M[k + (size_t)j * N] =
-                k == 0 ? 1.0 : K[k + (size_t)j * N] - (k == j ? mw->alpha[k] : 0.0);
-    for (int k = 0; k < N; k++) mw->P[k] = k == 0;
-    double anorm = LAPACKE_dlange_work(LAPACK_COL_MAJOR, '1', N, N, M, N, mw->gwork);
+        for (int k = 0; k < N; k++) {
+            M[k + (size_t)j * N] *= cs[j];
+            rs[k] = fmax(rs[k], fabs(M[k + (size_t)j * N]));
+        }
+    for (int k = 0; k < N; k++) rs[k] = rs[k] > 0.0 ? 1.0 / rs[k] : 1.0;
+    for (int j = 0; j < N; j++)
+        for (int k = 0; k < N; k++) M[k + (size_t)j * N] *= rs[k];
+    for (int k = 0; k < N; k++) mw->P[k] = k == 0 ? rs[0] : 0.0;
+    double anorm = LAPACKE_dlange_work(LAPACK_COL_MAJOR, '1', N, N, M, N, work);
     if (LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, N, N, M, N, mw->ipiv)) return QT_ENOTUNIQUE;
     double rcond = 0.0;
-    if (LAPACKE_dgecon_work(LAPACK_COL_MAJOR, '1', N, M, N, anorm, &rcond, mw->gwork, mw->iwork) ||
+    if (LAPACKE_dgecon_work(LAPACK_COL_MAJOR, '1', N, M, N, anorm, &rcond, work, mw->iwork) ||
         rcond < 1e-15)
         return QT_ENOTUNIQUE;
-    return LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'N', N, 1, M, N, mw->ipiv, mw->P, N) ? QT_ELAPACK
-                                                                                      : QT_OK;
+    if (LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'N', N, 1, M, N, mw->ipiv, mw->P, N))
+        return QT_ELAPACK;
+    for (int k = 0; k < N; k++) mw->P[k] *= cs[k];
+    return QT_OK;
 }
 
 /* R = W (Cauchy o (S + S^dag)) W^dag, S = Y^T diag(P) X^*; then trace 1 */

@@ -111,6 +111,11 @@ int qt_operators_threelevel(qt_model model, const double E[3], double T1, double
 int qt_dense_me_solve(qt_me_workspace *mw, qt_master_equation me, double *heat, double *residual,
                       double *min_eigenvalue);
 
+/* qt_dense_me_solve into a result: populations (chain: site p_k; else the
+ * d levels), heat currents, energy, residual, trace error, min eigenvalue,
+ * path QT_PATH_DENSE. */
+int qt_dense_me_point(qt_me_workspace *mw, qt_master_equation me, int chain, qt_result *r);
+
 /* ---- validity of the secular approximation (me_secular.c) ---------------- */
 
 /* largest total decay rate of an eigenstate / smallest |w - w'| > tol of two

@@ -385,3 +385,24 @@ int qt_dense_me_solve(qt_me_workspace *mw, qt_master_equation me, double *heat, 
     *min_eig = min_eigenvalue(mw);
     return QT_OK;
 }
+
+int qt_dense_me_point(qt_me_workspace *mw, qt_master_equation me, int chain, qt_result *r)
+{
+    int st = qt_dense_me_solve(mw, me, r->heat_current, &r->residual, &r->min_eigenvalue);
+    if (st) return st;
+    const qt_operators *o = &mw->ops;
+    int d = o->d, N = chain ? d / 2 : d;
+    double trace = 0.0, energy = 0.0;
+    for (int i = 0; i < d; i++) {
+        trace += mw->rho_re[i * d + i];
+        for (int j = 0; j < d; j++) energy += o->H[i * d + j] * mw->rho_re[j * d + i];
+    }
+    for (int k = 0; k < N; k++)
+        r->population[k] = mw->rho_re[k * d + k] + (chain ? mw->rho_re[(N + k) * d + N + k] : 0.0);
+    r->n_pop = N;
+    r->n_baths = o->K;
+    r->energy = energy;
+    r->trace_error = fabs(trace - 1.0);
+    r->path = QT_PATH_DENSE;
+    return QT_OK;
+}

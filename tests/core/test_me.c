@@ -278,6 +278,12 @@ static void threelevel_local_equals_global(void **state)
             qt_result *r;
             assert_int_equal(solve_once(&p, &o, &r), QT_OK);
             for (int a = 0; a < 3; a++) assert_close(rl[a * 3 + a], r->population[a], 1e-12);
+            assert_int_equal(qt_dense_me_point(f->mw, QT_ME_REDFIELD, 0, f->r), QT_OK);
+            double energy = 0.0; /* H diagonal in the level basis */
+            for (int a = 0; a < 3; a++) energy += cases[c].E[a] * f->r->population[a];
+            assert_close(f->r->energy, energy, 1e-14);
+            assert_true(f->r->trace_error < 1e-14 && f->r->residual < 1e-13);
+            assert_close(f->r->heat_current[0] + f->r->heat_current[1], 0.0, 1e-14);
             qt_result_free(&r);
         }
 }

@@ -149,18 +149,27 @@ static int lyapunov(int N, qt_me_workspace *mw, double complex *S)
         return QT_OK;
     }
     /* T X + X T^dag = S, T upper triangular: column b of X solves
-     * (T + conj(T_bb)) x = S_:b - sum_{e > b} conj(T_be) X_:e, from the last */
+     * (T + conj(T_bb)) x = S_:b - sum_{e > b} conj(T_be) X_:e, from the last.
+     * The columns of later blocks enter through one zgemm per block. */
+    enum { LB = 32 };
     double complex *diag = mw->zwork, *row = mw->zwork + N, one = 1.0, minus = -1.0;
     for (int a = 0; a < N; a++) diag[a] = mw->T[a + (size_t)a * N];
-    for (int b = N - 1; b >= 0; b--) {
-        double complex *x = S + (size_t)b * N;
-        if (b + 1 < N) {
-            for (int e = b + 1; e < N; e++) row[e - b - 1] = conj(mw->T[b + (size_t)e * N]);
-            cblas_zgemv(CblasColMajor, CblasNoTrans, N, N - b - 1, &minus, S + (size_t)(b + 1) * N,
-                        N, row, 1, &one, x, 1);
+    for (int b1 = N; b1 > 0; b1 -= LB) {
+        int b0 = b1 > LB ? b1 - LB : 0;
+        if (b1 < N)
+            cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, N, b1 - b0, N - b1, &minus,
+                        S + (size_t)b1 * N, N, mw->T + b0 + (size_t)b1 * N, N, &one,
+                        S + (size_t)b0 * N, N);
+        for (int b = b1 - 1; b >= b0; b--) {
+            double complex *x = S + (size_t)b * N;
+            if (b + 1 < b1) {
+                for (int e = b + 1; e < b1; e++) row[e - b - 1] = conj(mw->T[b + (size_t)e * N]);
+                cblas_zgemv(CblasColMajor, CblasNoTrans, N, b1 - b - 1, &minus,
+                            S + (size_t)(b + 1) * N, N, row, 1, &one, x, 1);
+            }
+            for (int a = 0; a < N; a++) mw->T[a + (size_t)a * N] = diag[a] + conj(diag[b]);
+            cblas_ztrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, N, mw->T, N, x, 1);
         }
-        for (int a = 0; a < N; a++) mw->T[a + (size_t)a * N] = diag[a] + conj(diag[b]);
-        cblas_ztrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, N, mw->T, N, x, 1);
     }
     for (int a = 0; a < N; a++) mw->T[a + (size_t)a * N] = diag[a];
     return QT_OK;

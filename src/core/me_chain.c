@@ -438,11 +438,12 @@ static int sector_attempt(int N, qt_me_workspace *mw, qt_result *r)
     return st;
 }
 
-/* typical rate of the problem: largest alpha_k or excited decay 2 Re(d_a) */
+/* scale of the generator: largest |eigenvalue of A| (energy and decay) or
+ * absorption rate alpha_k; the residual's rounding floor is ~1e-16 of it */
 static double rate_scale(int N, const qt_me_workspace *mw)
 {
     double s = 0.0;
-    for (int k = 0; k < N; k++) s = fmax(s, fmax(mw->alpha[k], 2.0 * creal(mw->dA[k])));
+    for (int k = 0; k < N; k++) s = fmax(s, fmax(mw->alpha[k], cabs(mw->dA[k])));
     return s;
 }
 

@@ -1,0 +1,587 @@
+/* Local and Bloch-Redfield steady states of the N-site chain in the sector
+ * of docs/physics.md section 6: N ground populations P_k and the N x N
+ * Hermitian excited block R,
+ *   dP_k/dt = -alpha_k P_k + Re(u_k^T R c_k),
+ *   dR/dt   = -(A R + R A^dag) + sum_k P_k (v_k c_k^T + c_k v_k^T),
+ * A = i H + B, B = C^T U / 2 (rows of C, U, V: c_k, u_k, v_k).
+ * Redfield works in the excited eigenbasis (H = diag(eps), c_k = psi rows),
+ * local in the site basis (H = the excited block, c_k = e_k).
+ *
+ * Elimination of R: with A = W diag(d) W^-1, the unit source of P_j becomes
+ * R~_ab = (y_ja x_jb^* + x_ja y_jb^*) / (d_a + d_b^*) (x_j = W^-1 c_j,
+ * y_j = W^-1 v_j), and Re(u_k^T R c_k) = Re sum_ab p_ka q_kb R~_ab
+ * (p_k = W^T u_k, q_k = W^dag c_k). R~ is Hermitian, so the sum runs over
+ * a <= b with real "features"; the N x N matrix K_kj is one dgemm with
+ * inner dimension N^2 (2 N^4 flops, blocked). K minus diag(alpha) is a
+ * generator with zero column sums: GTH when its off-diagonal entries are
+ * non-negative (always for local: R^(j) is positive semidefinite), LU with
+ * a normalisation row otherwise. */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <string.h>
+
+#include "me.h"
+
+/* rate of a jump releasing w; w = 0 within tol. Infinite for a flat w = 0
+ * rate: the caller decides whether the jump is there. */
+static double rate_of(const qt_bath_params *b, double w, double tol)
+{
+    return fabs(w) <= tol ? qt_rate_zero(b) : qt_rate(b, w);
+}
+
+static qt_bath_params chain_bath(const qt_chain *c, int k)
+{
+    return (qt_bath_params){c->T[k], c->gamma, c->spectral, c->bath};
+}
+
+/* redfield: excited eigenbasis, c_ka = psi(k, a), u = c S(eps), v = c S(-eps)/2 */
+static int redfield_setup(const qt_chain *c, qt_me_workspace *mw)
+{
+    int N = c->N;
+    size_t nn = (size_t)N * N;
+    memset(mw->Hx, 0, nn * sizeof(double));
+    for (int a = 0; a < N; a++) mw->Hx[a + (size_t)a * N] = c->eps[a];
+    for (int k = 0; k < N; k++) {
+        qt_bath_params b = chain_bath(c, k);
+        mw->alpha[k] = 0.0;
+        for (int a = 0; a < N; a++) {
+            size_t i = k + (size_t)a * N;
+            double ck = c->psi[i];
+            double em = rate_of(&b, c->eps[a], mw->tol), ab = rate_of(&b, -c->eps[a], mw->tol);
+            if ((isinf(em) || isinf(ab)) && fabs(ck) > QT_X_ZERO) return QT_EDIVERGENT;
+            if (isinf(em) || isinf(ab)) em = ab = 0.0;
+            mw->C[i] = ck, mw->U[i] = ck * em, mw->V[i] = 0.5 * ck * ab;
+            mw->alpha[k] += ck * ck * ab;
+        }
+    }
+    mw->sector_basis = 1;
+    return QT_OK;
+}
+
+/* local: site basis, c_k = e_k, u_k = S(h_k) e_k, v_k = S(-h_k)/2 e_k */
+static int local_setup(const qt_chain *c, qt_me_workspace *mw)
+{
+    int N = c->N;
+    size_t nn = (size_t)N * N;
+    memset(mw->Hx, 0, nn * sizeof(double));
+    memset(mw->C, 0, nn * sizeof(double));
+    memset(mw->U, 0, nn * sizeof(double));
+    memset(mw->V, 0, nn * sizeof(double));
+    for (int k = 0; k < N; k++) {
+        size_t i = k + (size_t)k * N;
+        qt_bath_params b = chain_bath(c, k);
+        double em = rate_of(&b, c->h[k], mw->tol), ab = rate_of(&b, -c->h[k], mw->tol);
+        if (isinf(em) || isinf(ab)) return QT_EDIVERGENT;
+        mw->Hx[i] = c->h[k];
+        if (k + 1 < N) mw->Hx[i + 1] = mw->Hx[i + N] = c->g[k];
+        mw->C[i] = 1.0, mw->U[i] = em, mw->V[i] = 0.5 * ab;
+        mw->alpha[k] = ab;
+    }
+    mw->sector_basis = 0;
+    return QT_OK;
+}
+
+static void to_complex(size_t n, const double *x, double complex *z)
+{
+    for (size_t i = 0; i < n; i++) z[i] = x[i];
+}
+
+static void zmul(int N, CBLAS_TRANSPOSE ta, const double complex *A, CBLAS_TRANSPOSE tb,
+                 const double complex *B, double complex *out)
+{
+    const double complex one = 1.0, zero = 0.0;
+    cblas_zgemm(CblasColMajor, ta, tb, N, N, N, &one, A, N, B, N, &zero, out, N);
+}
+
+/* Eigenvectors of A whose condition number exceeds this lose more than
+ * ~1e-12 in the elimination (measured: residual ~ 1e-16 cond^2); the
+ * Schur form (unitary, backward stable) is used instead. */
+#define ME_EIGEN_COND_MAX 1e3
+
+/* Schur form A = Z T Z^dag: W = Z, W^-1 = Z^dag, T in mw->T */
+static int schur_form(int N, qt_me_workspace *mw)
+{
+    size_t nn = (size_t)N * N;
+    lapack_int sdim = 0;
+    memcpy(mw->T, mw->A, nn * sizeof(double complex));
+    lapack_int info = LAPACKE_zgees_work(LAPACK_COL_MAJOR, 'V', 'N', NULL, N, mw->T, N, &sdim,
+                                         mw->dA, mw->W, N, mw->zwork, mw->lzwork, mw->rwork, NULL);
+    if (info) return QT_ELAPACK;
+    for (int b = 0; b < N; b++)
+        for (int a = 0; a < N; a++) mw->Wi[b + (size_t)a * N] = conj(mw->W[a + (size_t)b * N]);
+    mw->schur = 1;
+    return QT_OK;
+}
+
+/* A = i H + C^T U / 2; its eigenvectors W and W^-1, or its Schur form */
+static int diagonalise(int N, qt_me_workspace *mw)
+{
+    size_t nn = (size_t)N * N;
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, N, N, N, 0.5, mw->C, N, mw->U, N, 0.0,
+                mw->Sre, N);
+    for (size_t i = 0; i < nn; i++) mw->A[i] = I * mw->Hx[i] + mw->Sre[i];
+    memcpy(mw->Z1, mw->A, nn * sizeof(double complex));
+    mw->schur = 0;
+    lapack_int info = LAPACKE_zgeev_work(LAPACK_COL_MAJOR, 'N', 'V', N, mw->Z1, N, mw->dA, NULL, 1,
+                                         mw->W, N, mw->zwork, mw->lzwork, mw->rwork);
+    if (info) return QT_ELAPACK;
+    for (int a = 0; a < N; a++) /* every excited mode must decay */
+        if (!(creal(mw->dA[a]) > 0.0)) return QT_ENOTUNIQUE;
+    if (mw->force_schur) return schur_form(N, mw);
+    memcpy(mw->Wi, mw->W, nn * sizeof(double complex));
+    double nw = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', N, N, mw->W, N, mw->rwork);
+    info = LAPACKE_zgetrf_work(LAPACK_COL_MAJOR, N, N, mw->Wi, N, mw->ipiv);
+    if (info) return schur_form(N, mw);
+    info = LAPACKE_zgetri_work(LAPACK_COL_MAJOR, N, mw->Wi, N, mw->ipiv, mw->zwork, mw->lzwork);
+    if (info) return QT_ELAPACK;
+    double nwi = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', N, N, mw->Wi, N, mw->rwork);
+    return nw * nwi > ME_EIGEN_COND_MAX ? schur_form(N, mw) : QT_OK;
+}
+
+/* In the basis of W (eigen or Schur) the excited block solves
+ * D Rt + Rt D^dag = S for a numerator S: entrywise Cauchy division for the
+ * eigenbasis, a triangular Lyapunov solve (Bartels-Stewart) for the Schur form. */
+static int lyapunov(int N, qt_me_workspace *mw, double complex *S)
+{
+    if (!mw->schur) {
+        for (size_t i = 0; i < (size_t)N * N; i++) S[i] *= mw->Z1[i];
+        return QT_OK;
+    }
+    /* T X + X T^dag = S, T upper triangular: column b of X solves
+     * (T + conj(T_bb)) x = S_:b - sum_{e > b} conj(T_be) X_:e, from the last.
+     * The columns of later blocks enter through one zgemm per block. */
+    enum { LB = 32 };
+    double complex *diag = mw->zwork, *row = mw->zwork + N, one = 1.0, minus = -1.0;
+    for (int a = 0; a < N; a++) diag[a] = mw->T[a + (size_t)a * N];
+    for (int b1 = N; b1 > 0; b1 -= LB) {
+        int b0 = b1 > LB ? b1 - LB : 0;
+        if (b1 < N)
+            cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, N, b1 - b0, N - b1, &minus,
+                        S + (size_t)b1 * N, N, mw->T + b0 + (size_t)b1 * N, N, &one,
+                        S + (size_t)b0 * N, N);
+        for (int b = b1 - 1; b >= b0; b--) {
+            double complex *x = S + (size_t)b * N;
+            if (b + 1 < b1) {
+                for (int e = b + 1; e < b1; e++) row[e - b - 1] = conj(mw->T[b + (size_t)e * N]);
+                cblas_zgemv(CblasColMajor, CblasNoTrans, N, b1 - b - 1, &minus,
+                            S + (size_t)(b + 1) * N, N, row, 1, &one, x, 1);
+            }
+            for (int a = 0; a < N; a++) mw->T[a + (size_t)a * N] = diag[a] + conj(diag[b]);
+            cblas_ztrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, N, mw->T, N, x, 1);
+        }
+    }
+    for (int a = 0; a < N; a++) mw->T[a + (size_t)a * N] = diag[a];
+    return QT_OK;
+}
+
+/* XT[j + a N] = x_ja, YT = y, PT[k + a N] = p_ka, QT = q; Z1 = Cauchy matrix */
+static void transform(int N, qt_me_workspace *mw)
+{
+    size_t nn = (size_t)N * N;
+    to_complex(nn, mw->C, mw->Z2);
+    zmul(N, CblasNoTrans, mw->Z2, CblasTrans, mw->Wi, mw->XT);
+    for (size_t i = 0; i < nn; i++) mw->Z1[i] = conj(mw->W[i]);
+    zmul(N, CblasNoTrans, mw->Z2, CblasNoTrans, mw->Z1, mw->QT);
+    to_complex(nn, mw->V, mw->Z2);
+    zmul(N, CblasNoTrans, mw->Z2, CblasTrans, mw->Wi, mw->YT);
+    to_complex(nn, mw->U, mw->Z2);
+    zmul(N, CblasNoTrans, mw->Z2, CblasNoTrans, mw->W, mw->PT);
+    if (mw->schur) return;
+    for (int b = 0; b < N; b++)
+        for (int a = 0; a < N; a++) mw->Z1[a + (size_t)b * N] = 1.0 / (mw->dA[a] + conj(mw->dA[b]));
+}
+
+/* features of the pair (a, b), a <= b, into F / G columns t (and t + 1) */
+static int pack_pair(int N, qt_me_workspace *mw, int a, int b, int t)
+{
+    const double complex *pa = mw->PT + (size_t)a * N, *pb = mw->PT + (size_t)b * N;
+    const double complex *qa = mw->QT + (size_t)a * N, *qb = mw->QT + (size_t)b * N;
+    const double complex *xa = mw->XT + (size_t)a * N, *xb = mw->XT + (size_t)b * N;
+    const double complex *ya = mw->YT + (size_t)a * N, *yb = mw->YT + (size_t)b * N;
+    double complex cab = mw->Z1[a + (size_t)b * N];
+    double *F0 = mw->F + (size_t)t * N, *G0 = mw->G + (size_t)t * N;
+    if (a == b) {
+        for (int k = 0; k < N; k++) F0[k] = creal(pa[k] * qa[k]);
+        for (int j = 0; j < N; j++) G0[j] = 2.0 * creal(cab) * creal(ya[j] * conj(xa[j]));
+        return 1;
+    }
+    double *F1 = F0 + N, *G1 = G0 + N;
+    for (int k = 0; k < N; k++) {
+        double complex s = pa[k] * qb[k], r = pb[k] * qa[k];
+        F0[k] = creal(s + r), F1[k] = -cimag(s - r);
+    }
+    for (int j = 0; j < N; j++) {
+        double complex Rab = cab * (ya[j] * conj(xb[j]) + xa[j] * conj(yb[j]));
+        G0[j] = creal(Rab), G1[j] = cimag(Rab);
+    }
+    return 2;
+}
+
+/* K_kj = Re(u_k^T R^(j) c_k), blocked over the N^2 features */
+static void eliminate_eigen(int N, qt_me_workspace *mw)
+{
+    int t = 0, first = 1;
+    for (int a = 0; a < N; a++)
+        for (int b = a; b < N; b++) {
+            if (t + 2 > mw->feat_block && t > 0) {
+                cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, N, N, t, 1.0, mw->F, N, mw->G,
+                            N, first ? 0.0 : 1.0, mw->Kmat, N);
+                first = 0, t = 0;
+            }
+            t += pack_pair(N, mw, a, b, t);
+        }
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, N, N, t, 1.0, mw->F, N, mw->G, N,
+                first ? 0.0 : 1.0, mw->Kmat, N);
+}
+
+/* Schur form: one triangular Sylvester solve per source j, then
+ * K_kj = Re sum_b (P Rt)_kb q_kb */
+static int eliminate_schur(int N, qt_me_workspace *mw)
+{
+    double complex *S = mw->Z2, *M = mw->Z1;
+    for (int j = 0; j < N; j++) {
+        for (int b = 0; b < N; b++) {
+            double complex xb = conj(mw->XT[j + (size_t)b * N]),
+                           yb = conj(mw->YT[j + (size_t)b * N]);
+            for (int a = 0; a < N; a++)
+                S[a + (size_t)b * N] =
+                    mw->YT[j + (size_t)a * N] * xb + mw->XT[j + (size_t)a * N] * yb;
+        }
+        int st = lyapunov(N, mw, S);
+        if (st) return st;
+        zmul(N, CblasNoTrans, mw->PT, CblasNoTrans, S, M);
+        double *Kj = mw->Kmat + (size_t)j * N;
+        for (int k = 0; k < N; k++) Kj[k] = 0.0;
+        for (int b = 0; b < N; b++)
+            for (int k = 0; k < N; k++)
+                Kj[k] += creal(M[k + (size_t)b * N] * mw->QT[k + (size_t)b * N]);
+    }
+    return QT_OK;
+}
+
+static int eliminate(int N, qt_me_workspace *mw)
+{
+    if (mw->schur) return eliminate_schur(N, mw);
+    eliminate_eigen(N, mw);
+    return QT_OK;
+}
+
+/* ground populations (sum 1) from K - diag(alpha) */
+static int ground_populations(int N, qt_me_workspace *mw)
+{
+    double *K = mw->Kmat;
+    int nonneg = 1;
+    for (int j = 0; j < N && nonneg; j++)
+        for (int k = 0; k < N; k++)
+            if (k != j && !(K[k + (size_t)j * N] >= 0.0)) nonneg = 0;
+    if (N == 1) {
+        mw->P[0] = 1.0;
+        return QT_OK;
+    }
+    if (nonneg) /* K column-major (k, j) = rate j -> k = row-major Q[j][k] */
+        return qt_gth(N, K, N, mw->P, mw->gwork) ? QT_ENOTUNIQUE : QT_OK;
+    /* rates span decades at low temperature: equilibrate columns (the
+     * unknowns' scales) and rows before LU, P = Cs z */
+    double *M = mw->Sre, *cs = mw->gwork, *rs = mw->gwork + N, *work = mw->gwork + 2 * N;
+    for (int j = 0; j < N; j++) {
+        cs[j] = 0.0;
+        for (int k = 1; k < N; k++) {
+            double m = K[k + (size_t)j * N] - (k == j ? mw->alpha[k] : 0.0);
+            M[k + (size_t)j * N] = m;
+            cs[j] = fmax(cs[j], fabs(m));
+        }
+        cs[j] = cs[j] > 0.0 ? 1.0 / cs[j] : 1.0;
+        M[(size_t)j * N] = 1.0; /* normalisation row: sum_j P_j = 1 */
+    }
+    for (int k = 0; k < N; k++) rs[k] = 0.0;
+    for (int j = 0; j < N; j++)
+        for (int k = 0; k < N; k++) {
+            M[k + (size_t)j * N] *= cs[j];
+            rs[k] = fmax(rs[k], fabs(M[k + (size_t)j * N]));
+        }
+    for (int k = 0; k < N; k++) rs[k] = rs[k] > 0.0 ? 1.0 / rs[k] : 1.0;
+    for (int j = 0; j < N; j++)
+        for (int k = 0; k < N; k++) M[k + (size_t)j * N] *= rs[k];
+    for (int k = 0; k < N; k++) mw->P[k] = k == 0 ? rs[0] : 0.0;
+    double anorm = LAPACKE_dlange_work(LAPACK_COL_MAJOR, '1', N, N, M, N, work);
+    if (LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, N, N, M, N, mw->ipiv)) return QT_ENOTUNIQUE;
+    double rcond = 0.0;
+    if (LAPACKE_dgecon_work(LAPACK_COL_MAJOR, '1', N, M, N, anorm, &rcond, work, mw->iwork) ||
+        rcond < 1e-15)
+        return QT_ENOTUNIQUE;
+    if (LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'N', N, 1, M, N, mw->ipiv, mw->P, N))
+        return QT_ELAPACK;
+    for (int k = 0; k < N; k++) mw->P[k] *= cs[k];
+    return QT_OK;
+}
+
+/* R = W (Cauchy o (S + S^dag)) W^dag, S = Y^T diag(P) X^*; then trace 1 */
+static int excited_block(int N, qt_me_workspace *mw)
+{
+    size_t nn = (size_t)N * N;
+    for (int a = 0; a < N; a++)
+        for (int j = 0; j < N; j++) {
+            size_t i = j + (size_t)a * N;
+            mw->QT[i] = mw->P[j] * conj(mw->XT[i]);
+        }
+    zmul(N, CblasTrans, mw->YT, CblasNoTrans, mw->QT, mw->PT);
+    for (int b = 0; b < N; b++)
+        for (int a = 0; a < N; a++) {
+            size_t i = a + (size_t)b * N;
+            mw->QT[i] = mw->PT[i] + conj(mw->PT[b + (size_t)a * N]);
+        }
+    int st = lyapunov(N, mw, mw->QT);
+    if (st) return st;
+    zmul(N, CblasNoTrans, mw->W, CblasNoTrans, mw->QT, mw->PT);
+    zmul(N, CblasNoTrans, mw->PT, CblasConjTrans, mw->W, mw->R);
+    double total = 0.0;
+    for (int a = 0; a < N; a++) total += mw->P[a] + creal(mw->R[a + (size_t)a * N]);
+    for (int b = 0; b < N; b++) /* Hermitian part, normalised */
+        for (int a = 0; a <= b; a++) {
+            size_t i = a + (size_t)b * N, it = b + (size_t)a * N;
+            double complex h = 0.5 * (mw->R[i] + conj(mw->R[it])) / total;
+            mw->R[i] = h, mw->R[it] = conj(h);
+        }
+    for (int a = 0; a < N; a++) mw->P[a] /= total;
+    for (size_t i = 0; i < nn; i++) mw->Rre[i] = creal(mw->R[i]);
+    return QT_OK;
+}
+
+static void dmul(int N, CBLAS_TRANSPOSE ta, const double *A, const double *B, double *out)
+{
+    cblas_dgemm(CblasColMajor, ta, CblasNoTrans, N, N, N, 1.0, A, N, B, N, 0.0, out, N);
+}
+
+/* sum_b X[k, b] Y[k, b] for every k (column-major) */
+static void row_dots(int N, const double *X, const double *Y, double *out)
+{
+    for (int k = 0; k < N; k++) out[k] = 0.0;
+    for (int b = 0; b < N; b++)
+        for (int k = 0; k < N; k++) out[k] += X[k + (size_t)b * N] * Y[k + (size_t)b * N];
+}
+
+/* site populations p_k = P_k + (C^T-basis R)_kk = P_k + (C Re(R) C^T)_kk */
+static void site_populations(int N, qt_me_workspace *mw, double *p)
+{
+    dmul(N, CblasNoTrans, mw->C, mw->Rre, mw->Kmat);
+    row_dots(N, mw->Kmat, mw->C, mw->site_diag);
+    for (int k = 0; k < N; k++) p[k] = mw->P[k] + mw->site_diag[k];
+}
+
+/* heat currents J_k = Re(u_k^T R H c_k) - 2 P_k v_k^T H c_k and |dP_k/dt| */
+static double ground_checks(int N, qt_me_workspace *mw, double *heat)
+{
+    double *UR = mw->Kmat, *CH = mw->Sre, *t = mw->site_diag, res = 0.0;
+    dmul(N, CblasNoTrans, mw->U, mw->Rre, UR);
+    dmul(N, CblasNoTrans, mw->C, mw->Hx, CH); /* rows (H c_k)^T: H symmetric */
+    row_dots(N, UR, CH, heat);
+    row_dots(N, mw->V, CH, t);
+    for (int k = 0; k < N; k++) heat[k] -= 2.0 * mw->P[k] * t[k];
+    row_dots(N, UR, mw->C, t);
+    for (int k = 0; k < N; k++) res += fabs(t[k] - mw->alpha[k] * mw->P[k]);
+    return res;
+}
+
+/* entrywise 1-norm of dR/dt = -(A R + R A^dag) + V^T diag(P) C + C^T diag(P) V */
+static double excited_residual(int N, qt_me_workspace *mw)
+{
+    for (int a = 0; a < N; a++)
+        for (int k = 0; k < N; k++)
+            mw->Sre[k + (size_t)a * N] = mw->P[k] * mw->C[k + (size_t)a * N];
+    dmul(N, CblasTrans, mw->V, mw->Sre, mw->Kmat);
+    zmul(N, CblasNoTrans, mw->A, CblasNoTrans, mw->R, mw->PT);
+    double res = 0.0;
+    for (int b = 0; b < N; b++)
+        for (int a = 0; a < N; a++) {
+            size_t i = a + (size_t)b * N, it = b + (size_t)a * N;
+            res += cabs(mw->Kmat[i] + mw->Kmat[it] - mw->PT[i] - conj(mw->PT[it]));
+        }
+    return res;
+}
+
+static double min_eigenvalue(int N, qt_me_workspace *mw)
+{
+    double m = INFINITY;
+    for (int k = 0; k < N; k++) m = fmin(m, mw->P[k]);
+    memcpy(mw->Z1, mw->R, (size_t)N * N * sizeof(double complex));
+    double *w = mw->Rre; /* Re(R) is no longer needed */
+    lapack_int info = LAPACKE_zheev_work(LAPACK_COL_MAJOR, 'N', 'U', N, mw->Z1, N, w, mw->zwork,
+                                         mw->lzwork, mw->rwork);
+    return info ? NAN : fmin(m, w[0]);
+}
+
+static void observables(int N, qt_me_workspace *mw, qt_result *r)
+{
+    double trace = 0.0, energy = 0.0;
+    for (int k = 0; k < N; k++) trace += mw->P[k] + mw->Rre[k + (size_t)k * N];
+    for (size_t i = 0; i < (size_t)N * N; i++) energy += mw->Hx[i] * mw->Rre[i];
+    site_populations(N, mw, r->population);
+    r->residual = ground_checks(N, mw, r->heat_current) + excited_residual(N, mw);
+    r->energy = energy;
+    r->trace_error = fabs(trace - 1.0);
+    r->min_eigenvalue = min_eigenvalue(N, mw);
+    r->n_pop = r->n_baths = N;
+}
+
+typedef int (*sector_setup)(const qt_chain *c, qt_me_workspace *mw);
+
+static int sector_attempt(int N, qt_me_workspace *mw, qt_result *r)
+{
+    int st = diagonalise(N, mw);
+    if (st) return st;
+    transform(N, mw);
+    st = eliminate(N, mw);
+    if (!st) st = ground_populations(N, mw);
+    if (!st) st = excited_block(N, mw);
+    if (!st) observables(N, mw, r);
+    return st;
+}
+
+/* scale of the generator: largest |eigenvalue of A| (energy and decay) or
+ * absorption rate alpha_k; the residual's rounding floor is ~1e-16 of it */
+static double rate_scale(int N, const qt_me_workspace *mw)
+{
+    double s = 0.0;
+    for (int k = 0; k < N; k++) s = fmax(s, fmax(mw->alpha[k], cabs(mw->dA[k])));
+    return s;
+}
+
+static int chain_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r, sector_setup setup,
+                       int path)
+{
+    int N = c->N;
+    if (N < 1 || N > mw->max_N || (r->capacity > 0 && N > r->capacity)) return QT_ETOOLARGE;
+    int st = setup(c, mw);
+    if (!st) st = sector_attempt(N, mw, r);
+    /* a posteriori: an eigenvector path whose generator residual is beyond
+     * rounding is redone on the Schur form */
+    if (!st && !mw->schur && r->residual > 1e-13 * N * rate_scale(N, mw)) {
+        int forced = mw->force_schur;
+        mw->force_schur = 1;
+        st = sector_attempt(N, mw, r);
+        mw->force_schur = forced;
+    }
+    if (st) return st;
+    r->path = path;
+    return QT_OK;
+}
+
+int qt_chain_sector_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r,
+                          qt_master_equation me)
+{
+    if (me == QT_ME_LOCAL) return chain_solve(c, mw, r, local_setup, QT_PATH_SECTOR_LOCAL);
+    if (me == QT_ME_REDFIELD) return chain_solve(c, mw, r, redfield_setup, QT_PATH_SECTOR_REDFIELD);
+    return QT_EINVAL;
+}
+
+/* Local: R = r 1 solves the sector exactly (A + A^dag = diag(S_k(h_k)) and
+ * 1 commutes with H), and then P_k S_k(-h_k) = r S_k(h_k): every site in
+ * its own Boltzmann ratio, no heat current. Written with the ratios
+ * w_k = S(-h_k) / S(h_k) scaled by their minimum: no overflow, and every
+ * population to full relative accuracy. */
+static int local_closed_form(const qt_chain *c, qt_me_workspace *mw, double *em, double *ab)
+{
+    int N = c->N, zeros = 0;
+    double m = INFINITY, sum = 0.0;
+    for (int k = 0; k < N; k++) {
+        mw->alpha[k] = ab[k] / em[k]; /* w_k */
+        if (mw->alpha[k] == 0.0) zeros++;
+        m = fmin(m, mw->alpha[k]);
+    }
+    if (zeros > 1) return QT_ENOTUNIQUE; /* two sites at T = 0: any mixture of them */
+    for (int k = 0; k < N; k++) {
+        mw->P[k] = zeros ? (mw->alpha[k] == 0.0) : m / mw->alpha[k];
+        sum += mw->P[k];
+    }
+    double s = 1.0 / (sum + N * m), rr = m * s;
+    for (int k = 0; k < N; k++) mw->P[k] *= s;
+    memset(mw->R, 0, sizeof(double complex) * N * N);
+    memset(mw->Rre, 0, sizeof(double) * N * N);
+    for (int k = 0; k < N; k++) mw->R[k + (size_t)k * N] = mw->Rre[k + (size_t)k * N] = rr;
+    return QT_OK;
+}
+
+/* observables of R = r 1 from the sector equations (off-diagonal dR = 0) */
+static void local_observables(const qt_chain *c, qt_me_workspace *mw, const double *em,
+                              const double *ab, qt_result *r)
+{
+    int N = c->N;
+    double rr = mw->Rre[0], res = 0.0, energy = 0.0, trace = 0.0, minp = rr;
+    for (int k = 0; k < N; k++) {
+        double flow = em[k] * rr - ab[k] * mw->P[k]; /* dP_k/dt = -dR_kk/dt */
+        res += 2.0 * fabs(flow);
+        r->heat_current[k] = c->h[k] * flow;
+        r->population[k] = mw->P[k] + rr;
+        energy += c->h[k] * rr;
+        trace += mw->P[k] + rr;
+        minp = fmin(minp, mw->P[k]);
+    }
+    r->residual = res;
+    r->energy = energy;
+    r->trace_error = fabs(trace - 1.0);
+    r->min_eigenvalue = minp;
+    r->n_pop = r->n_baths = N;
+}
+
+int qt_chain_local_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r)
+{
+    int N = c->N;
+    if (N < 1 || N > mw->max_N || (r->capacity > 0 && N > r->capacity)) return QT_ETOOLARGE;
+    double *em = mw->site_diag, *ab = mw->gwork;
+    for (int k = 0; k < N; k++) {
+        qt_bath_params b = chain_bath(c, k);
+        em[k] = rate_of(&b, c->h[k], mw->tol), ab[k] = rate_of(&b, -c->h[k], mw->tol);
+        if (isinf(em[k]) || isinf(ab[k])) return QT_EDIVERGENT;
+        if (!(em[k] > 0.0)) /* a site that cannot decay: the general elimination */
+            return qt_chain_sector_solve(c, mw, r, QT_ME_LOCAL);
+    }
+    for (int k = 0; k + 1 < N; k++)
+        if (c->g[k] == 0.0) return QT_ENOTUNIQUE; /* the chain falls apart */
+    int st = local_closed_form(c, mw, em, ab);
+    if (st) return st;
+    mw->sector_basis = 0;
+    local_observables(c, mw, em, ab, r);
+    r->path = QT_PATH_SECTOR_LOCAL;
+    return QT_OK;
+}
+
+int qt_chain_redfield_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r)
+{
+    return chain_solve(c, mw, r, redfield_setup, QT_PATH_SECTOR_REDFIELD);
+}
+
+int qt_chain_rho(const qt_chain *c, const qt_me_workspace *mw, double *re, double *im)
+{
+    int N = c->N, d = 2 * N;
+    if (N > mw->max_N) return QT_ETOOLARGE;
+    memset(re, 0, sizeof(double) * d * d);
+    memset(im, 0, sizeof(double) * d * d);
+    for (int k = 0; k < N; k++) re[k * d + k] = mw->P[k];
+    if (mw->sector_basis == 0) { /* R is in the site basis already */
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < N; j++) {
+                re[(N + i) * d + N + j] = creal(mw->R[i + (size_t)j * N]);
+                im[(N + i) * d + N + j] = cimag(mw->R[i + (size_t)j * N]);
+            }
+        return QT_OK;
+    }
+    for (int i = 0; i < N; i++) {
+        double *tr = re + (size_t)(N + i) * d, *ti = im + (size_t)(N + i) * d; /* row scratch */
+        for (int b = 0; b < N; b++) {
+            double complex s = 0.0;
+            for (int a = 0; a < N; a++) s += mw->C[i + (size_t)a * N] * mw->R[a + (size_t)b * N];
+            tr[b] = creal(s), ti[b] = cimag(s);
+        }
+        for (int j = 0; j < N; j++) {
+            double sr = 0.0, si = 0.0;
+            for (int b = 0; b < N; b++) {
+                sr += tr[b] * mw->C[j + (size_t)b * N];
+                si += ti[b] * mw->C[j + (size_t)b * N];
+            }
+            tr[N + j] = sr, ti[N + j] = si;
+        }
+        for (int b = 0; b < N; b++) tr[b] = ti[b] = 0.0;
+    }
+    return QT_OK;
+}

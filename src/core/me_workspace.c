@@ -1,0 +1,114 @@
+/* One allocation for the local / redfield solvers: the chain sector (N <=
+ * max_N) and the dense references (d <= dense_max_d). The layout function
+ * runs twice: once without memory to count bytes (the estimate), once to
+ * carve the block. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "me.h"
+
+#define ME_FEATURE_BLOCK 4096 /* packed features per dgemm (me_chain.c) */
+#define ME_NB            64   /* LAPACK block size assumed for work arrays */
+
+typedef struct {
+    char *base;
+    size_t off;
+} carve;
+
+static void *take(carve *c, size_t n, size_t size)
+{
+    size_t o = (c->off + 63) & ~(size_t)63;
+    c->off = o + (n ? n : 1) * size;
+    return c->base ? c->base + o : NULL;
+}
+
+#define TAKE(c, ptr, n) ((ptr) = take((c), (size_t)(n), sizeof(*(ptr))))
+
+static void layout_chain(qt_me_workspace *w, carve *c, int N)
+{
+    size_t nn = (size_t)N * N;
+    w->feat_block = nn < ME_FEATURE_BLOCK ? (int)nn : ME_FEATURE_BLOCK;
+    if (w->feat_block < 1) w->feat_block = 1;
+    w->lzwork = (ME_NB + 2) * N + 64;
+    TAKE(c, w->Hx, nn), TAKE(c, w->C, nn), TAKE(c, w->U, nn), TAKE(c, w->V, nn);
+    TAKE(c, w->alpha, N);
+    TAKE(c, w->A, nn), TAKE(c, w->W, nn), TAKE(c, w->Wi, nn), TAKE(c, w->dA, N), TAKE(c, w->T, nn);
+    TAKE(c, w->XT, nn), TAKE(c, w->YT, nn), TAKE(c, w->PT, nn), TAKE(c, w->QT, nn);
+    TAKE(c, w->Z1, nn), TAKE(c, w->Z2, nn);
+    TAKE(c, w->Kmat, nn);
+    TAKE(c, w->F, (size_t)N * w->feat_block), TAKE(c, w->G, (size_t)N * w->feat_block);
+    TAKE(c, w->P, N), TAKE(c, w->R, nn), TAKE(c, w->Rre, nn), TAKE(c, w->Sre, nn),
+        TAKE(c, w->site_diag, N);
+    TAKE(c, w->gwork, (size_t)N * (QT_GTH_BLOCK + 1));
+    TAKE(c, w->zwork, w->lzwork), TAKE(c, w->rwork, 3 * (size_t)N + 8);
+    TAKE(c, w->ipiv, N), TAKE(c, w->iwork, 8 * (size_t)N + 8);
+}
+
+static void layout_dense(qt_me_workspace *w, carve *c, int d)
+{
+    size_t dd = (size_t)d * d, D = dd, K = d;
+    w->ldwork = (ME_NB + 2) * d + 4 * (int)dd;
+    w->zheev_lwork = (ME_NB + 1) * d + 8;
+    TAKE(c, w->ops.H, dd), TAKE(c, w->ops.X, K * dd), TAKE(c, w->ops.L, K * dd);
+    TAKE(c, w->ops.w, K), TAKE(c, w->ops.bath, K);
+    TAKE(c, w->E, d), TAKE(c, w->Vd, dd), TAKE(c, w->Xe, K * dd), TAKE(c, w->dwork, w->ldwork);
+    TAKE(c, w->Lsup, D * D), TAKE(c, w->rho, D), TAKE(c, w->y, D), TAKE(c, w->Kacc, dd);
+    TAKE(c, w->dwork_c, 2 * D), TAKE(c, w->drwork, 2 * D), TAKE(c, w->dipiv, D);
+    TAKE(c, w->rho_re, dd), TAKE(c, w->rho_im, dd);
+    TAKE(c, w->zheev_a, dd), TAKE(c, w->zheev_work, w->zheev_lwork);
+    TAKE(c, w->zheev_w, d), TAKE(c, w->zheev_rwork, 3 * (size_t)d + 8);
+    TAKE(c, w->pair, dd), TAKE(c, w->pw, dd);
+}
+
+static size_t layout(qt_me_workspace *w, carve *c, int max_N, int dense_max_d)
+{
+    if (max_N > 0) layout_chain(w, c, max_N);
+    if (dense_max_d > 0) layout_dense(w, c, dense_max_d);
+    return c->off;
+}
+
+static int valid_sizes(int max_N, int dense_max_d)
+{
+    return max_N >= 0 && max_N <= QT_MAX_SITES && dense_max_d >= 0 &&
+           dense_max_d <= QT_DENSE_MAX_D && (max_N > 0 || dense_max_d > 0);
+}
+
+size_t qt_me_workspace_estimate(int max_N, int dense_max_d)
+{
+    if (!valid_sizes(max_N, dense_max_d)) return 0;
+    qt_me_workspace w;
+    carve c = {NULL, 0};
+    return sizeof(qt_me_workspace) + layout(&w, &c, max_N, dense_max_d) + 64;
+}
+
+qt_me_workspace *qt_me_workspace_alloc(int max_N, int dense_max_d)
+{
+    if (!valid_sizes(max_N, dense_max_d)) return NULL;
+    qt_me_workspace *w = calloc(1, sizeof(*w));
+    if (!w) return NULL;
+    carve c = {NULL, 0};
+    size_t n = layout(w, &c, max_N, dense_max_d);
+    c.base = malloc(n + 64);
+    if (!c.base) {
+        free(w);
+        return NULL;
+    }
+    w->block = c.base;
+    c.base = (char *)(((uintptr_t)c.base + 63) & ~(uintptr_t)63);
+    c.off = 0;
+    layout(w, &c, max_N, dense_max_d);
+    w->max_N = max_N;
+    w->dense_max_d = dense_max_d;
+    w->bytes = sizeof(*w) + n + 64;
+    w->tol = QT_DEFAULT_TOL;
+    return w;
+}
+
+void qt_me_workspace_free(qt_me_workspace **mw)
+{
+    if (!mw || !*mw) return;
+    free((*mw)->block);
+    free(*mw);
+    *mw = NULL;
+}

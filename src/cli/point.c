@@ -141,6 +141,13 @@ static int parse_point_args(int argc, char **argv, point_request *rq)
         fprintf(stderr, "qthermo point: %s\n", msg);
         return 1;
     }
+    if (rq->o.solver == QT_SOLVER_DENSE && qt_dimension(&rq->p) > QT_DENSE_MAX_D) {
+        fprintf(stderr,
+                "qthermo point: option --solver 'dense': supports dimension d <= %d "
+                "(N <= %d), got d = %d\n",
+                QT_DENSE_MAX_D, QT_DENSE_MAX_D / 2, qt_dimension(&rq->p));
+        return 1;
+    }
     return rq->have_populations ? check_populations(rq) : 0;
 }
 

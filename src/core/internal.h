@@ -125,8 +125,13 @@ typedef struct {
     int *order;    /* [n] eigenvalues sorted (qt_cluster) */
 } qt_graph_scratch;
 
+struct qt_me_workspace;
+
 struct qt_workspace {
     qt_model model;
+    struct qt_me_workspace *me;                 /* local / redfield (QT_WS_ME), or NULL */
+    qt_chain chain;                             /* the chain of the last solve (chain models) */
+    int last_me;                                /* master equation of the last solve */
     qt_row_check param_rows[QT_MAX_PARAM_ROWS]; /* the table rows of model */
     int n_param_rows;
     int max_N; /* nsite: largest N; three-level: 1 */
@@ -267,6 +272,11 @@ typedef struct qt_model_type {
                        int *need_general);
     /* the chain description for the other master equations, or NULL */
     void (*chain)(const qt_params *p, qt_workspace *w, qt_chain *c);
+    /* the site- or level-basis operators for the dense references of the
+     * other master equations (after prepare) */
+    int (*operators)(const qt_params *p, qt_workspace *w, struct qt_me_workspace *mw);
+    /* secular_ratio of the point (docs/physics.md section 6), after prepare */
+    double (*secular_ratio)(const qt_params *p, const qt_options *o, qt_workspace *w);
     void (*observables)(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result *r);
 } qt_model_type;
 
@@ -278,7 +288,7 @@ typedef struct qt_me_type {
 } qt_me_type;
 
 extern const qt_model_type qt_nsite_type, qt_lambda_type, qt_vee_type;
-extern const qt_me_type qt_global_me;
+extern const qt_me_type qt_global_me, qt_local_me, qt_redfield_me;
 extern const char *const qt_model_names[];
 extern const char *const qt_me_names[];
 /* NULL for an id outside the tables */

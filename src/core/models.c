@@ -15,12 +15,14 @@ static const qt_model_type *const model_types[] = {
 
 static const qt_me_type *const me_types[] = {
     [QT_ME_GLOBAL] = &qt_global_me,
+    [QT_ME_LOCAL] = &qt_local_me,
+    [QT_ME_REDFIELD] = &qt_redfield_me,
 };
 #define N_MES ((int)(sizeof me_types / sizeof me_types[0]))
 
 /* Choices of the "model" and "master_equation" parameters, in id order. */
 const char *const qt_model_names[] = {"nsite", "lambda", "vee", NULL};
-const char *const qt_me_names[] = {"global", NULL};
+const char *const qt_me_names[] = {"global", "local", "redfield", NULL};
 
 const qt_model_type *qt_model_type_of(qt_model m)
 {

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "me.h"
 
 void qt_nsite_temperatures(const qt_params *p, double *T)
 {
@@ -423,6 +423,18 @@ static void nsite_chain(const qt_params *p, qt_workspace *w, qt_chain *c)
     c->bath = p->bath;
 }
 
+static int nsite_operators(const qt_params *p, qt_workspace *w, struct qt_me_workspace *mw)
+{
+    nsite_chain(p, w, &w->chain);
+    return qt_operators_chain(&w->chain, mw);
+}
+
+static double nsite_secular_ratio(const qt_params *p, const qt_options *o, qt_workspace *w)
+{
+    nsite_chain(p, w, &w->chain);
+    return qt_secular_ratio_chain(&w->chain, o->tol);
+}
+
 static void nsite_observables(const qt_params *p, const qt_options *o, qt_workspace *w,
                               qt_result *r)
 {
@@ -441,5 +453,7 @@ const qt_model_type qt_nsite_type = {
     .build_eigensys = qt_build_nsite_eigensys,
     .fast_global = qt_nsite_secular,
     .chain = nsite_chain,
+    .operators = nsite_operators,
+    .secular_ratio = nsite_secular_ratio,
     .observables = nsite_observables,
 };

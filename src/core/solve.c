@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "me.h"
 
 qt_result *qt_result_alloc(int max_sites)
 {
@@ -181,6 +181,8 @@ int qt_solve(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result
     if (!st) st = qt_me_type_of(p->master_equation)->solve(m, p, o, w, r);
     if (st) return fail(r, st);
     m->observables(p, o, w, r);
+    r->secular_ratio = m->secular_ratio(p, o, w);
+    w->last_me = p->master_equation;
     w->last_ok = 1;
     w->last_d = m->dimension(p);
     w->last_path = r->path;
@@ -191,6 +193,12 @@ int qt_density_matrix(const qt_workspace *w, double *re, double *im, int d)
 {
     if (!w->last_ok || d != w->last_d) return QT_EINVAL;
     size_t dd = (size_t)d * d;
+    if (w->last_me != QT_ME_GLOBAL) {
+        if (w->last_path != QT_PATH_DENSE) return qt_chain_rho(&w->chain, w->me, re, im);
+        memcpy(re, w->me->rho_re, dd * sizeof(double));
+        memcpy(im, w->me->rho_im, dd * sizeof(double));
+        return QT_OK;
+    }
     if (w->last_path != QT_PATH_PAULI_BIPARTITE) {
         memcpy(re, w->site_re, dd * sizeof(double));
         memcpy(im, w->site_im, dd * sizeof(double));

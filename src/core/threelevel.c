@@ -2,7 +2,7 @@
  * systems, reported next to the numerical steady state. */
 #include <math.h>
 
-#include "internal.h"
+#include "me.h"
 
 /* Transition frequencies omega_k and occupations n_k of the two baths. */
 static void transitions(const qt_params *p, double omega[2], double n[2])
@@ -108,11 +108,28 @@ static void threelevel_observables(const qt_params *p, const qt_options *o, qt_w
     qt_threelevel_closed_forms(p, r);
 }
 
+static int threelevel_operators(const qt_params *p, qt_workspace *w, struct qt_me_workspace *mw)
+{
+    (void)w;
+    qt_bath_params proto = {0.0, p->gamma, p->spectral, p->bath};
+    return qt_operators_threelevel(p->model, p->E, p->T1, p->T2, &proto, mw);
+}
+
+/* The eigensystem of a three-level model is its level basis: cheap to build
+ * for the ratio whatever the master equation. */
+static double threelevel_secular_ratio(const qt_params *p, const qt_options *o, qt_workspace *w)
+{
+    if (qt_build_threelevel_eigensys(p, w)) return NAN;
+    qt_cluster(&w->es, o->tol, w->graph.order);
+    return qt_secular_ratio_eigensys(&w->es, o->tol);
+}
+
 #define THREELEVEL_TYPE(NAME, ID)                                                                  \
     {                                                                                              \
         .name = NAME, .id = ID, .population_dim = "level", .dimension = three, .n_baths = two,     \
         .n_populations = three, .check = no_further_checks, .prepare = threelevel_prepare,         \
         .build_eigensys = qt_build_threelevel_eigensys, .fast_global = NULL, .chain = NULL,        \
+        .operators = threelevel_operators, .secular_ratio = threelevel_secular_ratio,              \
         .observables = threelevel_observables                                                      \
     }
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "me.h"
 
 typedef struct {
     qt_workspace *w;
@@ -134,6 +134,27 @@ static void alloc_dense(arena *A, int d)
     w->dense_w = take(A, D, sizeof(double));
 }
 
+/* The other master equations' dense reference: d = 2N up to the limit, when
+ * the dense solver is planned. */
+static int dense_me_d(int max_N, unsigned flags)
+{
+    int d = 2 * max_N;
+    return (flags & QT_WS_DENSE) ? (d < QT_DENSE_MAX_D ? d : QT_DENSE_MAX_D) : 0;
+}
+
+static void alloc_me(arena *A, int max_N, int dense_d)
+{
+    if (A->dry) {
+        A->w->bytes += qt_me_workspace_estimate(max_N, dense_d);
+        return;
+    }
+    A->w->me = qt_me_workspace_alloc(max_N, dense_d);
+    if (!A->w->me)
+        A->failed = 1;
+    else
+        A->w->bytes += A->w->me->bytes;
+}
+
 static void plan_workspace(arena *A, qt_model model, int max_N, unsigned flags)
 {
     qt_workspace *w = A->w;
@@ -154,14 +175,15 @@ static void plan_workspace(arena *A, qt_model model, int max_N, unsigned flags)
     if ((flags & QT_WS_GAP) || !nsite)
         alloc_gap(A, w->max_d < QT_GAP_MAX_D ? w->max_d : QT_GAP_MAX_D);
     if (flags & QT_WS_DENSE) alloc_dense(A, gen_d < QT_DENSE_MAX_D ? gen_d : QT_DENSE_MAX_D);
+    if (flags & QT_WS_ME) alloc_me(A, nsite ? max_N : 0, nsite ? dense_me_d(max_N, flags) : 3);
     int dense_D = w->dense_max_d * w->dense_max_d;
     w->ipiv = take(A, imax(w->sector_max, dense_D), sizeof(int));
 }
 
 unsigned qt_workspace_flags(const qt_params *p, const qt_options *o)
 {
-    (void)p;
-    return (o->solver == QT_SOLVER_DENSE ? QT_WS_DENSE : 0u) | (o->want_gap ? QT_WS_GAP : 0u);
+    return (o->solver == QT_SOLVER_DENSE ? QT_WS_DENSE : 0u) | (o->want_gap ? QT_WS_GAP : 0u) |
+           (p->master_equation != QT_ME_GLOBAL ? QT_WS_ME : 0u);
 }
 
 qt_workspace *qt_workspace_alloc(qt_model model, int max_N, unsigned flags)
@@ -214,6 +236,7 @@ static void free_general_blocks(qt_workspace *w)
 void qt_workspace_free(qt_workspace **wp)
 {
     if (!wp || !*wp) return;
+    qt_me_workspace_free(&(*wp)->me);
     free_nsite_blocks(*wp);
     free_general_blocks(*wp);
     free(*wp);

@@ -476,8 +476,11 @@ static int parse_observables(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
     cfg->n_out = 0;
     cfg->out[cfg->n_out++] = SW_OUT_STATUS;
     if (!n) { /* defaults */
+        int redfield = cfg->base.master_equation == QT_ME_REDFIELD;
         for (int o = 1; o < sw_n_outputs; o++)
-            if (sw_outputs[o].by_default && (sw_outputs[o].models & mbit))
+            if ((sw_outputs[o].by_default ||
+                 (redfield && !strcmp(sw_outputs[o].name, "min_eigenvalue"))) &&
+                (sw_outputs[o].models & mbit))
                 cfg->out[cfg->n_out++] = o;
         return 0;
     }
@@ -515,6 +518,8 @@ static int parse_observables(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
         if (chosen[o]) return fail(c, e, "observables", "'%s' listed twice", s);
         chosen[o] = 1;
     }
+    /* redfield need not give a positive state: the check is always written */
+    if (cfg->base.master_equation == QT_ME_REDFIELD) chosen[sw_output_find("min_eigenvalue")] = 1;
     for (int o = 1; o < sw_n_outputs; o++) /* table order: stable file layout */
         if (chosen[o]) cfg->out[cfg->n_out++] = o;
     return 0;

@@ -13,7 +13,7 @@
 
 #define SW_MAX_AXES   8
 #define SW_MAX_LISTS  4
-#define SW_MAX_OUT    24  /* entries of the output table (outputs.c) */
+#define SW_MAX_OUT    32  /* entries of the output table (outputs.c) */
 #define SW_MSG_LEN    640 /* one error message */
 #define SW_MAX_POINTS (INT64_C(1) << 40)
 

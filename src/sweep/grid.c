@@ -41,6 +41,9 @@ int sw_grid_build(const sw_config *cfg, sw_grid *g, char *msg, size_t msglen)
         sw_grid_free(g);
         return -1;
     }
+    g->min_eig = -1;
+    for (int k = 0; k < cfg->n_out; k++)
+        if (!strcmp(sw_outputs[cfg->out[k]].name, "min_eigenvalue")) g->min_eig = k;
     for (int b = 0; b < g->n_blocks; b++) {
         sw_block *k = &g->blk[b];
         k->N = cfg->N[b];

@@ -25,6 +25,7 @@ typedef struct {
     int64_t total; /* points in all blocks */
     int max_N;     /* largest N (workspace size) */
     int max_rec;   /* largest record */
+    int min_eig;   /* index in cfg->out of min_eigenvalue, or -1 */
 } sw_grid;
 
 int sw_grid_build(const sw_config *cfg, sw_grid *g, char *msg, size_t msglen);

@@ -36,6 +36,8 @@ const sw_output sw_outputs[] = {
     {"trace_error", SW_F64, SW_EXT_1, ALL, 0, 0, SRC_DOUBLE, F(trace_error), "|Tr rho - 1|"},
     {"min_eigenvalue", SW_F64, SW_EXT_1, ALL, 0, 0, SRC_DOUBLE, F(min_eigenvalue),
      "smallest eigenvalue of rho"},
+    {"secular_ratio", SW_F64, SW_EXT_1, ALL, 0, 0, SRC_DOUBLE, F(secular_ratio),
+     "largest decay rate of an eigenstate / smallest spacing of a bath's Bohr frequencies"},
     {"relaxation_rate", SW_F64, SW_EXT_1, NSITE, 0, 1, SRC_DOUBLE, F(relaxation_rate),
      "smallest nonzero -Re(lambda) of the population generator"},
     {"delta", SW_F64, SW_EXT_1, THREE, 1, 0, SRC_DOUBLE, F(delta), "P2 - P1"},

@@ -140,9 +140,15 @@ static void progress_line(const sw_run_stats *st, double t0)
            (long long)st->failed);
 }
 
-static void count_failed(sw_run_stats *st, const double *packed, int64_t count)
+/* Failed points, and states with a negative eigenvalue (redfield need not
+ * give a positive one): counted for the summary. */
+static void count_failed(sw_run_stats *st, const sw_grid *g, int b, const double *packed,
+                         int64_t count)
 {
     for (int64_t i = 0; i < count; i++) st->failed += packed[i] != 0; /* status column first */
+    if (g->min_eig < 0) return;
+    const double *m = packed + count * g->blk[b].col[g->min_eig];
+    for (int64_t i = 0; i < count; i++) st->nonpositive += m[i] < 0.0;
 }
 
 /* Commit every flush_every seconds; a failed commit stops the run. */
@@ -180,7 +186,7 @@ static int run_single(const sw_grid *g, sw_writer *w, queue_t *q, sw_compute *co
             break;
         }
         st->computed += count;
-        count_failed(st, buf, count);
+        count_failed(st, g, b, buf, count);
         double now = sw_now();
         if (opt->progress_every > 0 && now - last_progress >= opt->progress_every) {
             progress_line(st, t0);
@@ -331,7 +337,7 @@ static void master_store(master_t *m, const result_hdr *hdr)
         return;
     }
     st->computed += hdr->count;
-    count_failed(st, packed, hdr->count);
+    count_failed(st, m->q->g, hdr->block, packed, hdr->count);
 }
 
 /* Receive one result if there is one (else nap); answer it, store it. */

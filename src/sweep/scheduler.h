@@ -38,6 +38,7 @@ typedef struct {
     int64_t done_before; /* points already done when the run started */
     int64_t computed;    /* points computed and written by this run */
     int64_t failed;      /* of those, with status != 0 */
+    int64_t nonpositive; /* of those, a density matrix with an eigenvalue < 0 */
     int stop_signal;     /* signal that stopped the run, -1: a worker's signal, 0: none */
     int io_error;        /* the master could not write a batch */
     double seconds;      /* wall time of the compute phase */

@@ -483,6 +483,11 @@ static int report(const sweep_run *r, const sw_run_stats *st, const int64_t *cou
     }
     sw_log(0, "done: %lld/%lld points in %s, failed %lld%s", (long long)have, (long long)st->total,
            r->a.out, (long long)nfail, fails);
+    if (st->nonpositive)
+        sw_log(0,
+               "note: %lld points of this run have a density matrix with a negative "
+               "eigenvalue (min_eigenvalue < 0; status ok): redfield is not guaranteed positive",
+               (long long)st->nonpositive);
     return QT_EXIT_OK;
 }
 

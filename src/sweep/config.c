@@ -258,9 +258,36 @@ static void fill_range(sw_axis *ax, double start, double stop, int logsp)
     if (num > 1) ax->v[num - 1] = stop;
 }
 
+/* An axis of names (master_equation, spectral, bath): a list of choices,
+ * stored as their indices. */
+static int parse_choice_axis(ctx_t *c, const yaml_node_t *n, const char *key, sw_axis *ax)
+{
+    const qt_param_info *pi = ax->param;
+    int n_choices = 0, iv;
+    while (pi->choices[n_choices]) n_choices++;
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail(c, n, key, "wrong type: expected a list of names, got %s", node_kind(n));
+    int64_t len = n->data.sequence.items.top - n->data.sequence.items.start;
+    if (len < 1) return fail(c, n, key, "empty axis: give at least one value");
+    ax->v = malloc((size_t)len * sizeof(double));
+    if (!ax->v) return fail(c, n, key, "out of memory");
+    ax->n = len;
+    for (int64_t i = 0; i < len; i++) {
+        char sub[96];
+        snprintf(sub, sizeof sub, "%s[%lld]", key, (long long)i);
+        const yaml_node_t *e = node_at(c, n->data.sequence.items.start[i]);
+        if (get_enum(c, e, sub, pi->choices, n_choices, &iv)) return -1;
+        for (int64_t j = 0; j < i; j++)
+            if (ax->v[j] == iv) return fail(c, e, sub, "'%s' given twice", pi->choices[iv]);
+        ax->v[i] = iv;
+    }
+    return 0;
+}
+
 /* A list of numbers, or {start, stop, num, log}. */
 static int parse_axis(ctx_t *c, const yaml_node_t *n, const char *key, sw_axis *ax)
 {
+    if (ax->param && ax->param->type == QT_PT_ENUM) return parse_choice_axis(c, n, key, ax);
     char sub[96];
     if (n->type == YAML_SEQUENCE_NODE) {
         int64_t len = n->data.sequence.items.top - n->data.sequence.items.start;
@@ -468,6 +495,31 @@ static int parse_axes(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
     return check_mean_diff(c, n, cfg);
 }
 
+/* The workspace must serve every point: the flags of each value of each
+ * axis (the master equation may be one) with the other parameters at base. */
+static unsigned axes_workspace_flags(const sw_config *cfg)
+{
+    unsigned flags = qt_workspace_flags(&cfg->base, &cfg->opt);
+    for (int a = 0; a < cfg->n_axes; a++)
+        for (int64_t i = 0; i < cfg->axis[a].n && !cfg->axis[a].derived; i++) {
+            qt_params p = cfg->base;
+            qt_param_set(&p, NULL, cfg->axis[a].param, cfg->axis[a].v[i]);
+            flags |= qt_workspace_flags(&p, &cfg->opt);
+        }
+    return flags;
+}
+
+/* Does any point of the sweep use master equation me? */
+static int uses_me(const sw_config *cfg, qt_master_equation me)
+{
+    if (cfg->base.master_equation == me) return 1;
+    for (int a = 0; a < cfg->n_axes; a++)
+        if (!strcmp(cfg->axis[a].name, "master_equation"))
+            for (int64_t i = 0; i < cfg->axis[a].n; i++)
+                if (cfg->axis[a].v[i] == me) return 1;
+    return 0;
+}
+
 /* ---- observables -------------------------------------------------------- */
 
 static int parse_observables(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
@@ -476,7 +528,7 @@ static int parse_observables(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
     cfg->n_out = 0;
     cfg->out[cfg->n_out++] = SW_OUT_STATUS;
     if (!n) { /* defaults */
-        int redfield = cfg->base.master_equation == QT_ME_REDFIELD;
+        int redfield = uses_me(cfg, QT_ME_REDFIELD);
         for (int o = 1; o < sw_n_outputs; o++)
             if ((sw_outputs[o].by_default ||
                  (redfield && !strcmp(sw_outputs[o].name, "min_eigenvalue"))) &&
@@ -519,7 +571,7 @@ static int parse_observables(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
         chosen[o] = 1;
     }
     /* redfield need not give a positive state: the check is always written */
-    if (cfg->base.master_equation == QT_ME_REDFIELD) chosen[sw_output_find("min_eigenvalue")] = 1;
+    if (uses_me(cfg, QT_ME_REDFIELD)) chosen[sw_output_find("min_eigenvalue")] = 1;
     for (int o = 1; o < sw_n_outputs; o++) /* table order: stable file layout */
         if (chosen[o]) cfg->out[cfg->n_out++] = o;
     return 0;
@@ -727,7 +779,7 @@ static int check_solver_limits(ctx_t *c, const yaml_node_t *root, const yaml_nod
                             sw_outputs[cfg->out[k]].name, QT_GAP_MAX_D, QT_GAP_MAX_D / 2, max_N);
             cfg->opt.want_gap = 1;
         }
-    cfg->ws_flags = qt_workspace_flags(&cfg->base, &cfg->opt);
+    cfg->ws_flags = axes_workspace_flags(cfg);
     return 0;
 }
 

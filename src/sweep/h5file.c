@@ -227,11 +227,37 @@ static hid_t make_scale(hid_t loc, const char *name, hid_t ftype, hid_t mtype, c
     return d;
 }
 
+/* An axis of names (master_equation, ...): its values are choice indices,
+ * named CF-style by flag_values and flag_meanings. */
+static int name_choices(hid_t d, const qt_param_info *pi)
+{
+    int values[16], n = 0;
+    char meanings[256] = "";
+    for (; pi->choices[n] && n < 16; n++) {
+        values[n] = n;
+        snprintf(meanings + strlen(meanings), sizeof meanings - strlen(meanings), "%s%s",
+                 n ? " " : "", pi->choices[n]);
+    }
+    hsize_t dim = (hsize_t)n;
+    hid_t sp = H5Screate_simple(1, &dim, NULL);
+    hid_t a =
+        sp < 0 ? -1 : H5Acreate2(d, "flag_values", H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a < 0 || H5Awrite(a, H5T_NATIVE_INT, values) < 0 ? -1 : 0;
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    return rc ? rc : attr_str(d, "flag_meanings", meanings);
+}
+
 /* The coordinate dataset of axis a in group loc. */
 static hid_t make_axis_scale(hid_t loc, const sw_config *cfg, int a, hid_t dxpl)
 {
-    return make_scale(loc, cfg->axis[a].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg->axis[a].v,
-                      (hsize_t)cfg->axis[a].n, dxpl);
+    hid_t d = make_scale(loc, cfg->axis[a].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg->axis[a].v,
+                         (hsize_t)cfg->axis[a].n, dxpl);
+    if (d >= 0 && cfg->axis[a].param->type == QT_PT_ENUM && name_choices(d, cfg->axis[a].param)) {
+        H5Dclose(d);
+        return -1;
+    }
+    return d;
 }
 
 static int open_spaces(h5_block *hb, const sw_config *cfg, const sw_block *blk)

@@ -37,8 +37,9 @@ axes:
   T_diff: [0.1, 0.2]
 observables: [site_population, x_cm, phi, phase, peak_site, soret, heat_current, energy, residual]
 EOF
-# About 24 s of work for one computing rank: a 60 s job warned 45 s before its
-# end stops after about 13 s of it; the kill cases cut it after a quarter.
+# About 24 s of work for one computing rank: a 60 s job told to stop 48 s before its
+# end computes about 10 s of it (so a machine twice as fast as the calibration
+# still is interrupted); the kill cases cut it after a quarter.
 write_long_config long.yaml 24
 TOTAL=$(sed -n 's/.*num: \([0-9]*\)}.*/\1/p' long.yaml)
 run_local 1 small.yaml small_ref.h5 >small_ref.log 2>&1 || { cat small_ref.log; fail "single-rank run"; }
@@ -101,15 +102,15 @@ case_ranks() {
     done
 }
 
-# The script's own timer stops the sweep 45 s before the end (15 s in);
+# The script's own timer stops the sweep 48 s before the end (12 s in);
 # Slurm's warning is asked for 20 s before it: Slurm sends it up to 30 s early,
 # so never in the first seconds of a run, while ranks may still be starting.
 case_limit() {
     local id st r log
-    id=$(QTHERMO_WARN=45 QTHERMO_COUNT_FILE="$WORK/limit.count" \
+    id=$(QTHERMO_WARN=48 QTHERMO_COUNT_FILE="$WORK/limit.count" \
          submit limit -N 2 --ntasks-per-node=1 --time=1 --signal=B:USR1@20 -- \
          long.yaml limit.h5 --progress 5)
-    say "job $id: -N 2, --time=1, told to stop 45 s before the end"
+    say "job $id: -N 2, --time=1, told to stop 48 s before the end"
     st=$("$CLUSTER" wait "$id" 300); [ "$st" = COMPLETED ] || fail "job $id ended $st"
     log=limit-$id.out
     grep "^\[sweep.sbatch" "$log"

@@ -1,6 +1,7 @@
 """Check a qthermo sweep results file written by a Slurm job.
 
   /usr/bin/python3 check_h5.py OUT.h5 [--reference REF.h5] [--count-file FILE]
+  /usr/bin/python3 check_h5.py OUT.h5 --partial --reference REF.h5
 
 - every point done (done == 1) and solved (status == 0);
 - values sane: site populations in [0, 1] summing to 1, phi = sign(T_L - T_R) x_cm
@@ -8,7 +9,10 @@
 - --reference: every dataset of every group equal to an uninterrupted run's
   (bit for bit, NaN = NaN), same config_sha256;
 - --count-file (QTHERMO_COUNT_FILE of the sweep): every point computed exactly once
-  over all the job's runs.
+  over all the job's runs;
+- --partial (a file left by a job that was killed): some but not all points
+  done; every done point equal in every dataset to the reference's, every
+  point not done still marked not computed (status -1).
 Prints what it checked; exit 0 if all holds, 1 otherwise."""
 
 import argparse
@@ -95,6 +99,32 @@ def compare(path, ref):
         print("%s equals %s in all %d datasets" % (path, ref, n))
 
 
+def compare_partial(path, ref):
+    """Only the done points must be there, and exactly right."""
+    ndone = total = 0
+    with h5py.File(path, "r") as a, h5py.File(ref, "r") as b:
+        check(a.attrs["config_sha256"] == b.attrs["config_sha256"],
+              "config_sha256 differs from the reference")
+        for gname in groups(a):
+            done = a[gname]["done"][...] == 1
+            ndone += int(done.sum())
+            total += done.size
+            check(np.all(a[gname]["status"][...][~done] == -1),
+                  "%s: a point not done has a status other than -1" % gname)
+            for name, ds in a[gname].items():
+                if not isinstance(ds, h5py.Dataset) or ds.shape[:done.ndim] != done.shape:
+                    continue
+                x, y = ds[...][done], b[gname][name][...][done]
+                same = np.array_equal(x, y, equal_nan=True) if x.dtype.kind == "f" \
+                    else np.array_equal(x, y)
+                check(same, "%s/%s: a done point differs from the uninterrupted run" % (
+                    gname, name))
+    check(0 < ndone < total, "%d of %d points done: the job was not cut mid-sweep" % (
+        ndone, total))
+    print("%s: %d of %d points done, each equal to %s in every dataset" % (
+        path, ndone, total, ref))
+
+
 def check_count(count_file, total):
     with open(count_file) as fh:
         lines = [ln.split() for ln in fh if ln.strip()]
@@ -111,7 +141,14 @@ def main():
     ap.add_argument("file")
     ap.add_argument("--reference")
     ap.add_argument("--count-file")
+    ap.add_argument("--partial", action="store_true")
     a = ap.parse_args()
+    if a.partial:
+        if not a.reference:
+            ap.error("--partial needs --reference")
+        compare_partial(a.file, a.reference)
+        print("%d check(s) failed" % len(failures) if failures else "all checks passed")
+        return 1 if failures else 0
     total = check_file(a.file)
     if a.reference:
         compare(a.file, a.reference)

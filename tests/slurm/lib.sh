@@ -13,7 +13,7 @@ say() { echo "[$(basename "$0") $(date +%T)] $*"; }
 fail() { say "FAIL: $*"; exit 1; }
 
 slurm_test_setup() {   # QTHERMO SRC
-    QTHERMO=$1 SRC=$2   # SRC: used by the tests that source this file
+    QTHERMO=$(realpath -- "$1") SRC=$(realpath -- "$2")   # SRC: used by the tests that source this file
     export SRC
     [ -x "$QTHERMO" ] || fail "qthermo executable $QTHERMO not found"
     "$CLUSTER" check || exit 77           # prints why (not root, no slurm/munge)
@@ -38,7 +38,7 @@ slurm_test_setup() {   # QTHERMO SRC
 }
 
 slurm_test_cleanup() {
-    local rc=$? p
+    local rc=$? p left
     for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
     if [ "${STARTED:-0}" = 1 ]; then
         if [ $rc != 0 ]; then
@@ -47,6 +47,10 @@ slurm_test_cleanup() {
             tail -20 "$SLURM_TEST_DIR/log/slurmctld.log" 2>/dev/null
         fi
         "$CLUSTER" stop || true
+        if ! left=$("$CLUSTER" leftovers); then
+            say "FAIL: still running after the cluster was stopped: $left"
+            rc=1
+        fi
     fi
     if [ $rc = 0 ] && [ -n "${WORK:-}" ] && [ -z "${QTHERMO_KEEP_TEST_DIR:-}" ]; then
         rm -rf "$WORK"

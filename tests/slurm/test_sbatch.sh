@@ -3,6 +3,9 @@
 # small two-N grid, on a real single-node cluster (srun --mpi=pmix); checks the
 # job completed, the HDF5 files are complete, sane and equal to a local run,
 # and the physics of Fig. 2(d) (g = 1.3: peak on site 3, decreasing to site 10).
+# A third job is submitted the way an installed copy would be: the script
+# outside the repository, qthermo found on PATH, the default log folder logs/,
+# and --cpus-per-task 2 passed on as two threads per rank.
 #   test_sbatch.sh QTHERMO SRC
 set -u
 # shellcheck source=tests/slurm/lib.sh
@@ -23,10 +26,21 @@ id1=$(sbatch --parsable -n 2 --time=5 -o "$WORK/fig2d-%j.out" "$SRC/jobs/sweep.s
       "$SRC/configs/fig2d.yaml" fig2d.h5) || fail "sbatch failed"
 id2=$(sbatch --parsable -n 2 --time=5 -o "$WORK/small-%j.out" "$SRC/jobs/sweep.sbatch" \
       small.yaml small.h5 --progress 1) || fail "sbatch failed"
-say "submitted jobs $id1 and $id2"
+mkdir -p elsewhere/logs
+cp "$SRC/jobs/sweep.sbatch" elsewhere/
+id3=$(cd elsewhere && env -u QTHERMO PATH="$(dirname "$QTHERMO"):$PATH" \
+      sbatch --parsable -n 1 -c 2 --time=5 sweep.sbatch ../small.yaml small_path.h5) ||
+    fail "sbatch failed"
+say "submitted jobs $id1, $id2 and $id3"
 st=$("$CLUSTER" wait "$id1" 180); [ "$st" = COMPLETED ] || fail "job $id1 ended $st"
 st=$("$CLUSTER" wait "$id2" 180); [ "$st" = COMPLETED ] || fail "job $id2 ended $st"
-say "both jobs COMPLETED in $((SECONDS - t0)) s"
+st=$("$CLUSTER" wait "$id3" 180); [ "$st" = COMPLETED ] || fail "job $id3 ended $st"
+say "all three jobs COMPLETED in $((SECONDS - t0)) s"
+log3=elsewhere/logs/qthermo-$id3.out
+[ -f "$log3" ] || fail "job $id3: no log in logs/ of the submit directory"
+grep -q "run: srun .*--cpus-per-task=2 $QTHERMO sweep" "$log3" ||
+    fail "job $id3 did not run qthermo from PATH with two CPUs per task: $(grep 'run:' "$log3")"
+grep -q "1 tasks x 2 thread(s)" "$log3" || fail "job $id3: not 2 threads per rank"
 grep -q "srun --mpi=pmix" "fig2d-$id1.out" || fail "the job did not launch with srun --mpi=pmix"
 grep -q "sweep complete" "small-$id2.out" || fail "no 'sweep complete' in the job log"
 [ "$(job_field "$id1" Restarts)" = 0 ] || fail "job $id1 was restarted"
@@ -35,6 +49,7 @@ run_local 1 "$SRC/configs/fig2d.yaml" fig2d_ref.h5 2>/dev/null || fail "local re
 run_local 3 small.yaml small_ref.h5 2>/dev/null || fail "local reference run failed"
 "$PY" "$HERE/check_h5.py" fig2d.h5 --reference fig2d_ref.h5 || fail "fig2d.h5 checks"
 "$PY" "$HERE/check_h5.py" small.h5 --reference small_ref.h5 || fail "small.h5 checks"
+"$PY" "$HERE/check_h5.py" elsewhere/small_path.h5 --reference small_ref.h5 || fail "small_path.h5 checks"
 "$PY" - fig2d.h5 <<'EOF' || fail "Fig. 2(d) physics"
 import sys, h5py, numpy as np
 with h5py.File(sys.argv[1], "r") as f:

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # A sweep longer than its job's time limit must still finish, without a person:
-# sbatch --time=1 (one minute, Slurm's smallest) --signal=B:USR1@30 on a sweep
-# sized to about SECONDS of work for one computing rank. The warning signal
+# sbatch --time=1 (one minute, Slurm's smallest) on a sweep sized to about
+# SECONDS of work for one computing rank. The script's own timer stops each
+# run 48 s before its end (12 s in, so the sweep is cut even on a machine twice
+# as fast as the calibration says); Slurm's warning is asked for 20 s before
+# the end, which Slurm sends up to 30 s early but never in the first seconds
+# of a run, while the ranks may still be starting. The warning signal
 # interrupts the sweep mid-way (exit 4); jobs/sweep.sbatch continues it with
 # --resume, by requeueing the job (MODE requeue) or by submitting a dependent
 # job (MODE submit), as often as needed. Checks: every job COMPLETED (none hit
@@ -12,7 +16,7 @@
 set -u
 # shellcheck source=tests/slurm/lib.sh
 . "$(dirname "$0")/lib.sh"
-MODE=${3:?requeue or submit} LAUNCHER=${4:?srun or mpirun} WORKSECS=${5:-70}
+MODE=${3:?requeue or submit} LAUNCHER=${4:?srun or mpirun} WORKSECS=${5:-24}
 slurm_test_setup "$1" "$2"
 
 write_long_config long.yaml "$WORKSECS"
@@ -22,9 +26,9 @@ refpid=$!
 BGPIDS+=("$refpid")
 
 t0=$SECONDS
-id=$(env QTHERMO_CONTINUE="$MODE" QTHERMO_LAUNCHER="$LAUNCHER" QTHERMO_WARN=30 \
+id=$(env QTHERMO_CONTINUE="$MODE" QTHERMO_LAUNCHER="$LAUNCHER" QTHERMO_WARN=48 \
          QTHERMO_COUNT_FILE="$WORK/count.txt" \
-     sbatch --parsable -n 2 --time=1 --signal=B:USR1@30 -o "$WORK/long-%j.out" \
+     sbatch --parsable -n 2 --time=1 --signal=B:USR1@20 -o "$WORK/long-%j.out" \
          "$SRC/jobs/sweep.sbatch" long.yaml long.h5 --progress 10) || fail "sbatch failed"
 id=${id%%;*}
 say "submitted job $id (--time=1, QTHERMO_CONTINUE=$MODE, QTHERMO_LAUNCHER=$LAUNCHER)"

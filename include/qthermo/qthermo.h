@@ -243,7 +243,8 @@ typedef struct qt_workspace qt_workspace;
 /* Optional parts of a workspace (the default secular path needs neither). */
 enum {
     QT_WS_DENSE = 1, /* d^2 x d^2 Liouvillian storage for the dense solver (d <= QT_DENSE_MAX_D) */
-    QT_WS_GAP = 2    /* d x d generator for relaxation rates (d <= QT_GAP_MAX_D) */
+    QT_WS_GAP = 2,   /* d x d generator for relaxation rates (d <= QT_GAP_MAX_D) */
+    QT_WS_ME = 4     /* the local and redfield solvers (master_equation != global) */
 };
 #define QT_GAP_MAX_D 2048
 

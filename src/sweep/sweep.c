@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <math.h>
 #include <mpi.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,33 +323,58 @@ static long long read_done_masks(sweep_run *r)
     return todo;
 }
 
+/* The probe (child process): check, read the done masks, report, exit. */
+static void probe_child(sweep_run *r, int fd)
+{
+    int rc = sw_writer_open(&r->out, r->a.out, &r->cfg, &r->g, 0, r->msg, sizeof r->msg);
+    if (!rc && read_done_masks(r) < 0) rc = -1;
+    sw_writer_close(&r->out, NULL, 0);
+    if (rc && write(fd, r->msg, strlen(r->msg)) < 0) rc = -1;
+    _exit(rc == 0 ? 0 : rc == 2 ? 2 : 3);
+}
+
+/* The probe's message and exit status; a stop signal meanwhile ends the
+ * probe (it might hang on a damaged file) and returns -1. */
+static int wait_probe(sweep_run *r, pid_t pid, int fd, int *status)
+{
+    size_t got = 0;
+    for (;;) {
+        struct pollfd pf = {fd, POLLIN, 0};
+        int k = poll(&pf, 1, 200);
+        if (sw_signal_caught()) {
+            kill(pid, SIGKILL);
+            waitpid(pid, status, 0);
+            return -1;
+        }
+        if (k <= 0) continue;
+        ssize_t n = read(fd, r->msg + got, sizeof r->msg - 1 - got);
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    r->msg[got] = 0;
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+        ;
+    return 0;
+}
+
 /* Rank 0: the read-only checks of --resume, first in a child process:
  * HDF5 does not survive every damaged file (a flipped byte in its metadata
  * can crash it), so a crash there is a verdict ("damaged"), not the end of
  * this process. Reading is deterministic: what the child survived, this
- * process survives. 0, 2 (refused: msg) or -1 (msg). */
+ * process survives. 0, 2 (refused: msg), 4 (a stop signal) or -1 (msg). */
 static int probe_file(sweep_run *r)
 {
-    int fds[2];
+    int fds[2], status = 0;
     if (pipe(fds)) return 0; /* no probe: check in this process */
     fflush(NULL);
     pid_t pid = fork();
-    if (pid == 0) {
-        close(fds[0]);
-        int rc = sw_writer_open(&r->out, r->a.out, &r->cfg, &r->g, 0, r->msg, sizeof r->msg);
-        if (!rc && read_done_masks(r) < 0) rc = -1;
-        sw_writer_close(&r->out, NULL, 0);
-        if (rc && write(fds[1], r->msg, strlen(r->msg)) < 0) rc = -1;
-        _exit(rc == 0 ? 0 : rc == 2 ? 2 : 3);
-    }
+    if (pid == 0) close(fds[0]), probe_child(r, fds[1]);
     close(fds[1]);
-    int status = 0;
-    ssize_t n = pid > 0 ? read(fds[0], r->msg, sizeof r->msg - 1) : -1;
-    r->msg[n > 0 ? n : 0] = 0;
+    int interrupted = pid > 0 && wait_probe(r, pid, fds[0], &status);
     close(fds[0]);
     if (pid < 0) return 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    if (interrupted)
+        return snprintf(r->msg, sizeof r->msg, "interrupted while checking %s", r->a.out), 4;
     if (WIFSIGNALED(status))
         return snprintf(r->msg, sizeof r->msg,
                         "%s: damaged file: reading its HDF5 metadata crashed (signal %d); "
@@ -366,6 +392,7 @@ static int open_for_resume(sweep_run *r)
 {
     int frc = probe_file(r);
     long long todo = 0;
+    if (frc == 4) return error_line(r), QT_EXIT_INTERRUPTED;
     if (!frc) frc = sw_writer_open(&r->out, r->a.out, &r->cfg, &r->g, 0, r->msg, sizeof r->msg);
     if (!frc && (todo = read_done_masks(r)) < 0) frc = -1;
     sw_writer_close(&r->out, NULL, 0);

@@ -7,7 +7,7 @@
 - one writer per file: --resume or --force on a file another sweep writes is
   refused (exit 2) naming that run's pid and host;
 - a worker that stops answering (SIGSTOP) ends the job within the stated bound,
-  the file is consistent and --resume completes it;
+  the file is consistent and --resume completes it; so does a master that stops;
 - resume refuses files of the right shape with the wrong datatypes, files with
   the attributes but no datasets, and an unreadable config_sha256 (exit 2, a
   clear message), and no single-byte flip of the metadata crashes it;
@@ -143,6 +143,39 @@ check(p.returncode not in (0, 4) and "has not answered" in err,
 rc, err = run_sweep(3, big, out, "--resume")
 check(rc == 0, f"hang: --resume completes the file ({err[-200:]})")
 compare_files(ref, out, "hang: resumed vs uninterrupted")
+
+# ---- a master that stops answering: the workers end the job ----------------------------
+out, cnt = f"{d}/stopped_master.h5", f"{d}/stopped_master.txt"
+remove(out, cnt)
+p = start_sweep(3, big, out, env=dict(ENV, QTHERMO_COUNT_FILE=cnt, QTHERMO_RANK_TIMEOUT="2"))
+pids = rank_pids(p, 3)
+check(wait_lines(cnt, 20000), "master hang: the sweep computes")
+master = pids[0]
+for q in pids:
+    with open(f"/proc/{q}/environ", "rb") as f:
+        if b"OMPI_COMM_WORLD_RANK=0\0" in f.read():
+            master = q
+t0 = time.time()
+os.kill(master, signal.SIGSTOP)
+try:
+    _, err = p.communicate(timeout=90)
+    took = time.time() - t0
+except subprocess.TimeoutExpired:
+    p.kill()
+    _, err = p.communicate()
+    took = None
+for q in pids:
+    try:
+        os.kill(q, signal.SIGCONT)
+        os.kill(q, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+check(took is not None and took < 60, f"master hang: the job ended within the bound ({took} s)")
+check(p.returncode != 0 and "master has not answered" in err,
+      f"master hang: non-zero exit, a worker says why ({p.returncode}): {err[-300:]}")
+rc, err = run_sweep(3, big, out, "--resume")
+check(rc == 0, f"master hang: --resume completes the file ({err[-200:]})")
+compare_files(ref, out, "master hang: resumed vs uninterrupted")
 
 # ---- files resume must refuse ---------------------------------------------------------
 text = open(small, "rb").read()

@@ -74,5 +74,6 @@ for N in (6, 10):
 root = xr.open_dataset(out, engine="h5netcdf")
 check(list(root["N"].values) == [6, 10] and root.attrs["model"] == "nsite", "xarray root")
 check(root["N"].dims == ("group",), "xarray root: N along group")
+check(list(root["group"].values) == ["N6", "N10"], "xarray root: the group names")
 root.close()
 finish()

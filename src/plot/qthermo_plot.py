@@ -651,7 +651,7 @@ def _signed_norm(finite, args):
         lt = min(max(lt, vmax * 1e-6), vmax / 10)
         lt = float("%.0e" % lt)                        # a round number for the colour bar
     return SymLogNorm(lt, linscale=0.5, vmin=-vmax, vmax=vmax, base=10), \
-        ",  symlog, linear within $\\pm$%s" % fmt(lt)
+        "\nsymlog, linear within $\\pm$%s" % fmt(lt)
 
 
 def _marker_size(mask):

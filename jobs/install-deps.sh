@@ -9,7 +9,8 @@ PACKAGES=(
   libcjson-dev libcmocka-dev                                   # JSON output, unit tests
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools    # MPI sweep, parallel HDF5
   libyaml-dev libssl-dev                                       # sweep configs, SHA-256
-  python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-matplotlib
+  python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-netcdf4
+  python3-matplotlib
   python3-qutip python3-mpmath                                 # master-equation cross-checks (labels qutip, reference)
   slurm-wlm munge                                              # Slurm job tests
 )

@@ -1,22 +1,26 @@
-#!/usr/bin/python3
+#!@QTHERMO_PYTHON@
 """qthermo-plot: figures from a qthermo sweep results file (HDF5).
 
   qthermo-plot profile OUT.h5 -o fig.png [--N 10] [--vary AXIS] [--at AXIS=VALUE ...]
   qthermo-plot phase   OUT.h5 -o phase.png [--x g] [--y T_mean] [--N 10] [--at AXIS=VALUE ...]
+  qthermo-plot delta   OUT.h5 -o delta.png [--x T_1] [--at AXIS=VALUE ...]   (lambda, vee)
   qthermo-plot info    OUT.h5
 
-The layout read is the one `qthermo sweep` writes (src/sweep/README.md): root
-coordinate datasets (g, T_L, T_R or T_mean, T_diff, N) attached as dimension
-scales, and one group per chain length (N10, N20, ...) holding [axes...]
-datasets for scalars (phi, x_cm, status, done, ...) and [axes..., N] for
-site_population. The axes of a dataset are taken from its dimension scales,
-so the order of the axes in the file does not matter.
+The layout read is the one `qthermo sweep` writes (src/sweep/README.md): the
+root attributes qthermo_format and model; for nsite one group per chain length
+(N10, N20, ...), for lambda and vee the root group, holding [axes...] datasets
+for scalars (phi, x_cm, delta, status, done, ...) and [axes..., k] for
+site_population / populations. The axes of a dataset are taken from its
+dimension scales, so the order of the axes in the file does not matter. Every
+label and unit comes from the file's CF attributes (long_name, units,
+qthermo_unit): this script has no table of units of its own.
 
 Exit codes: 0 figure written, 2 bad input (missing or unreadable file, unknown
 axis or group, nothing to plot), 1 unexpected error.
 
-Runs with Debian's /usr/bin/python3 (python3-h5py, python3-numpy,
-python3-matplotlib). Uses the non-interactive Agg backend: no display needed.
+Runs with the interpreter CMake found with h5py, numpy and matplotlib
+(Debian's /usr/bin/python3 when the first python3 on PATH lacks them). Uses the
+non-interactive Agg backend: no display needed.
 """
 
 import argparse
@@ -58,44 +62,31 @@ def import_libs():
 # Reading the results file
 # --------------------------------------------------------------------------
 
-# Display names: a coordinate's symbol and whether it is an energy in units of h.
-_SYMBOL = {
-    "g": "g",
-    "T_L": r"k_B T_\mathrm{L}",
-    "T_R": r"k_B T_\mathrm{R}",
-    "T_mean": r"k_B T_\mathrm{mean}",
-    "T_diff": r"k_B T_\mathrm{diff}",
-    "T_1": r"k_B T_1",
-    "T_2": r"k_B T_2",
-    "N": "N",
-}
+SWEEP_FORMAT = "qthermo-sweep-"   # qthermo_format is "qthermo-sweep-<version>"
 
 
 def symbol(name):
-    if name in _SYMBOL:
-        return _SYMBOL[name]
+    """Mathtext for a dataset name: 'T_L' -> T_\\mathrm{L}, 'g' -> g."""
     m = re.match(r"^([A-Za-z]+)_(\w+)$", name)
     if m:
         return r"%s_\mathrm{%s}" % (m.group(1), m.group(2))
-    return r"\mathrm{%s}" % name.replace("_", r"\_")
+    return r"\mathrm{%s}" % name.replace("_", r"\_") if len(name) > 1 else name
 
 
-def has_units(name):
-    return name != "N"
+def axis_label(name, ds=None):
+    """The CF label of a dataset, 'long_name [units]' (xarray's form), without
+    the '[1]' of a pure number: its long_name names the unit ('tunnelling g, in
+    units of h'). Without attributes: the name."""
+    attrs = ds.attrs if ds is not None else {}
+    long_name = _attr(attrs.get("long_name", "")) or "$%s$" % symbol(name)
+    units = _attr(attrs.get("units", "1"))
+    return long_name if units in ("1", "") else "%s [%s]" % (long_name, units)
 
 
-def axis_label(name):
-    """'$g\\,/\\,h$', '$k_B T_\\mathrm{mean}\\,/\\,h$': energies in units of h."""
-    if not has_units(name):
-        return "$%s$" % symbol(name)
-    return r"$%s\,/\,h$" % symbol(name)
-
-
-def value_label(name, v):
-    """'$g = 0.1\\,h$' for legends and titles."""
-    if not has_units(name):
-        return r"$%s = %s$" % (symbol(name), fmt(v))
-    return r"$%s = %s\,h$" % (symbol(name), fmt(v))
+def value_label(name, v, ds=None):
+    """'$g = 0.7$ h' for legends and titles: the unit is the dataset's qthermo_unit."""
+    unit = _attr(ds.attrs.get("qthermo_unit", "1")) if ds is not None else "1"
+    return r"$%s = %s$%s" % (symbol(name), fmt(v), "" if unit in ("1", "") else " " + unit)
 
 
 def fmt(v):
@@ -103,7 +94,9 @@ def fmt(v):
 
 
 class Results:
-    """One chain-length group of a results file, with its named axes."""
+    """One block of a results file with its named axes: a chain-length group
+    (N10, ...) of an nsite file, the root group of a lambda or vee file. The
+    model comes from the file's `model` attribute."""
 
     def __init__(self, path, N=None, any_group=False):
         import h5py
@@ -117,16 +110,24 @@ class Results:
             die_usage("%s: cannot open as HDF5 (%s)" % (path, e))
         self.path = path
         self.attrs = {k: _attr(v) for k, v in self.f.attrs.items()}
-        self.groups = self._find_groups()
+        fmt_attr = str(self.attrs.get("qthermo_format", ""))
+        if not fmt_attr.startswith(SWEEP_FORMAT):
+            die_usage("%s: not a qthermo sweep file (qthermo_format is %r, expected %s...)"
+                      % (path, fmt_attr, SWEEP_FORMAT))
+        self.model = str(self.attrs.get("model", ""))
+        self.nsite = self.model == "nsite"
+        if not self.nsite and N is not None:
+            die_usage("--N applies to nsite files; %s is a %s file" % (path, self.model))
+        self.groups = self._find_groups() if self.nsite else {None: "/"}
         if not self.groups:
             die_usage("%s: no result groups (N10, N20, ...) with a 'phi' or "
-                      "'site_population' dataset: not a qthermo sweep file?" % path)
-        if N is None:
+                      "'site_population' dataset" % path)
+        if N is None and self.nsite:
             if len(self.groups) > 1 and not any_group:
                 die_usage("%s holds N = %s: choose one with --N" % (
                     path, ", ".join(str(n) for n in sorted(self.groups))))
             N = min(self.groups)
-        if N not in self.groups:
+        if self.nsite and N not in self.groups:
             die_usage("%s has no group for N = %s (it holds N = %s)" % (
                 path, N, ", ".join(str(n) for n in sorted(self.groups))))
         self.N = N
@@ -153,7 +154,7 @@ class Results:
         for name in ("done", "status", "phi", "x_cm"):
             if name in self.grp:
                 return self.grp[name]
-        die_usage("%s/%s: no 'done', 'status' or 'phi' dataset" % (self.path, self.grp.name))
+        die_usage("%s:%s: no 'done', 'status' or 'phi' dataset" % (self.path, self.grp.name))
 
     def _dataset_axes(self, ds):
         """[(axis name, 1-D values)] for each dimension of a scalar dataset."""
@@ -190,10 +191,26 @@ class Results:
 
     def dataset(self, name):
         if name not in self.grp:
-            have = sorted(k for k in self.grp.keys())
+            import h5py
+            have = sorted(k for k, v in self.grp.items() if isinstance(v, h5py.Dataset)
+                          and k not in self.axis_names)
             die_usage("%s: group %s has no dataset '%s' (it has: %s)" % (
                 self.path, self.groups[self.N], name, ", ".join(have)))
         return self.grp[name]
+
+    def coordinate(self, name):
+        """The coordinate dataset of an axis (its CF attributes), or None."""
+        for where in (self.grp, self.f):
+            if name in where:
+                return where[name]
+        return None
+
+    def label(self, name):
+        return axis_label(name, self.coordinate(name) if name in self.axis_names
+                          else self.grp.get(name))
+
+    def value_label(self, name, v):
+        return value_label(name, v, self.coordinate(name))
 
     def axis_values(self, name):
         for a, v in self.axes:
@@ -207,7 +224,7 @@ class Results:
 
     def fixed_description(self, free):
         """Values of the one-valued axes that are not in 'free', for titles."""
-        return [value_label(a, v[0]) for a, v in self.axes if a not in free and len(v) == 1]
+        return [self.value_label(a, v[0]) for a, v in self.axes if a not in free and len(v) == 1]
 
 
 def _attr(v):
@@ -281,14 +298,14 @@ def point_ok(res, idx):
 
 
 def fixed_title(res, free, at):
-    parts = ["%s" % res.attrs.get("model", "nsite"), "$N = %d$" % res.N]
+    parts = [res.model] + (["$N = %d$" % res.N] if res.nsite else [])
     for a, v in res.axes:
         if a in free:
             continue
         if a in at:
-            parts.append(value_label(a, v[at[a]]))
+            parts.append(res.value_label(a, v[at[a]]))
         elif len(v) == 1:
-            parts.append(value_label(a, v[0]))
+            parts.append(res.value_label(a, v[0]))
     return ", ".join(parts)
 
 
@@ -297,19 +314,74 @@ def fixed_title(res, free, at):
 # --------------------------------------------------------------------------
 
 def parse_size(s):
-    m = re.match(r"^(\d+)x(\d+)$", s or "")
-    if not m or int(m.group(1)) < 50 or int(m.group(2)) < 50:
-        die_usage("--size expects WIDTHxHEIGHT in pixels (at least 50x50), got '%s'" % s)
-    return int(m.group(1)), int(m.group(2))
+    """'8x6' or '6.4x4.8': width and height in inches (at least 1 x 1)."""
+    m = re.match(r"^(\d+(?:\.\d*)?)x(\d+(?:\.\d*)?)$", s or "")
+    if not m or float(m.group(1)) < 1 or float(m.group(2)) < 1:
+        die_usage("--size expects WIDTHxHEIGHT in inches (at least 1x1, e.g. 8x6), got '%s'" % s)
+    return float(m.group(1)), float(m.group(2))
 
 
 def new_figure(args):
+    """A figure of --size inches; the image has --size x --dpi pixels, and text
+    keeps its size in points whatever the dpi."""
     import matplotlib.pyplot as plt
     w, h = parse_size(args.size)
-    if args.dpi <= 0:
-        die_usage("--dpi must be positive")
-    fig = plt.figure(figsize=(w / args.dpi, h / args.dpi), dpi=args.dpi, layout="constrained")
-    return fig
+    if not args.dpi > 0 or args.dpi > 2400:
+        die_usage("--dpi must be in (0, 2400], got %s" % args.dpi)
+    if w > 100 or h > 100 or w * h * args.dpi ** 2 > 2e8:
+        die_usage("--size %s at --dpi %s: too large (sizes are in inches, e.g. 8x6)"
+                  % (args.size, fmt(args.dpi)))
+    return plt.figure(figsize=(w, h), dpi=args.dpi, layout="constrained")
+
+
+def _label_boxes(axis, renderer):
+    """[(tick location, window box)] of the drawn tick labels of an Axis."""
+    lo, hi = sorted(axis.get_view_interval())
+    eps = 1e-9 * max(abs(hi - lo), 1e-300)
+    out = []
+    for t in axis.get_major_ticks():
+        loc = t.get_loc()
+        if loc is None or not lo - eps <= loc <= hi + eps:
+            continue
+        for lab in (t.label1, t.label2):
+            if lab.get_visible() and lab.get_text():
+                out.append((loc, lab.get_window_extent(renderer)))
+    return out
+
+
+def _overlap(a, b, pad=2.0):
+    return not (a.x1 + pad <= b.x0 or b.x1 + pad <= a.x0 or
+                a.y1 + pad <= b.y0 or b.y1 + pad <= a.y0)
+
+
+def _thin_axis(axis, renderer):
+    """Keep the tick labels that fit: 0 first, then the largest |value|, then
+    the others, each only if its box overlaps none kept. True if changed."""
+    boxes = _label_boxes(axis, renderer)
+    order = sorted(boxes, key=lambda lb: (lb[0] != 0, -abs(lb[0])))
+    kept = []
+    for loc, box in order:
+        if not any(_overlap(box, k) for _, k in kept):
+            kept.append((loc, box))
+    if len(kept) == len(boxes):
+        return False
+    axis.set_ticks(sorted(loc for loc, _ in kept))
+    return True
+
+
+def separate_tick_labels(fig):
+    """No two tick labels of an axes (colour bars included) overlap, on any
+    grid and at any size: a coarse grid gives the symmetric-log colour bar few
+    decades and crowded labels. Draws, thins, and draws again until stable."""
+    for _ in range(4):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        changed = False
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                changed |= _thin_axis(axis, renderer)
+        if not changed:
+            return
 
 
 def save_figure(fig, path, dpi):
@@ -317,6 +389,7 @@ def save_figure(fig, path, dpi):
     d = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(d):
         die_usage("%s: directory %s does not exist" % (path, d))
+    separate_tick_labels(fig)
     try:
         fig.savefig(path, dpi=dpi)   # no bbox_inches='tight': the size stays as asked
     except (OSError, ValueError) as e:
@@ -352,6 +425,9 @@ def cmd_profile(args):
     import numpy as np
     import matplotlib.pyplot as plt
     res = Results(args.file, args.N)
+    if not res.nsite:
+        die_usage("%s: profile draws site populations of the nsite chain; for a %s file "
+                  "use delta or phase" % (args.file, res.model))
     if not res.has("site_population"):
         die_usage("%s: no site_population dataset (the profile plot needs a sweep "
                   "of the nsite model with site_population among its observables)" % args.file)
@@ -384,7 +460,7 @@ def cmd_profile(args):
     marker = "o" if len(sites) <= 40 else None
     drawn, skipped = 0, []
     for j, i in enumerate(chosen):
-        label = value_label(vary, values[i]) if vary else None
+        label = res.value_label(vary, values[i]) if vary else None
         if not ok[i] or not np.all(np.isfinite(pop[i])):
             skipped.append(fmt(values[i]) if vary else "the point")
             continue
@@ -398,8 +474,9 @@ def cmd_profile(args):
         plt.close(fig)
         die_usage("%s: no computed point to plot (all selected points have done = 0 "
                   "or status != 0)" % args.file)
-    ax.set_xlabel("site $k$ (1 = hot end $T_\\mathrm{L}$)" if _hot_left(res, idx) else "site $k$")
-    ax.set_ylabel("site population $p_k$")
+    ax.set_xlabel(axis_label("site", res.grp.get("site")) +
+                  (", the hot end" if _hot_left(res, idx) else ""))
+    ax.set_ylabel(axis_label("site_population", res.dataset("site_population")))
     if len(sites) <= 20:
         ax.set_xticks(sites)
     if args.log:
@@ -475,9 +552,10 @@ def cmd_phase(args):
             die_usage("axis %s has a single value (%s): a map needs at least two"
                       % (a, fmt(v[0])))
     idx = select_index(res, [xname, yname], at)
-    q = np.asarray(res.dataset(args.quantity)[idx], dtype=float)
+    quantity = args.quantity or ("phi" if res.nsite else "delta")
+    q = np.asarray(res.dataset(quantity)[idx], dtype=float)
     if q.ndim != 2:
-        die_usage("dataset %s is not a scalar per grid point" % args.quantity)
+        die_usage("dataset %s is not a scalar per grid point" % quantity)
     ok, done, status = point_ok(res, idx)
     # The free axes keep their file order in q: make it [y, x].
     order = [a for a in res.axis_names if a in (xname, yname)]
@@ -497,7 +575,7 @@ def cmd_phase(args):
     ax = fig.add_subplot(1, 1, 1)
     xlog, ylog = _is_log_spaced(xv), _is_log_spaced(yv)
     finite = qm.compressed()
-    signed = args.quantity in ("phi", "x_cm", "soret") or (
+    signed = quantity in ("phi", "x_cm", "soret", "delta") or (
         finite.size and finite.min() < 0 < finite.max())
     if signed:
         norm, scale_note = _signed_norm(finite, args)
@@ -510,17 +588,14 @@ def cmd_phase(args):
     mesh = ax.pcolormesh(_edges(xv, xlog), _edges(yv, ylog), qm, cmap=cmap, norm=norm,
                          shading="flat", rasterized=True)
     cb = fig.colorbar(mesh, ax=ax)
-    if args.quantity == "phi":
-        cb.set_label(r"$\phi$   (> 0: toward cold end, < 0: toward hot end)" + scale_note)
-    else:
-        cb.set_label(args.quantity.replace("_", " ") + scale_note)
+    cb.set_label(res.label(quantity) + scale_note)
     handles = []
     if signed and finite.size and finite.min() < 0 < finite.max():
         cs = ax.contour(xv, yv, qm, levels=[0.0], colors="k", linewidths=1.2)
         if cs.allsegs and any(len(s) for s in cs.allsegs[0]):
             from matplotlib.lines import Line2D
             handles.append(Line2D([], [], color="k", lw=1.2, label=r"$%s = 0$" % (
-                r"\phi" if args.quantity == "phi" else args.quantity.replace("_", r"\_"))))
+                r"\phi" if quantity == "phi" else symbol(quantity))))
     X, Y = np.meshgrid(xv, yv)
     nfail = 0
     if status is not None:
@@ -542,8 +617,8 @@ def cmd_phase(args):
         ax.set_yscale("log")
     ax.set_xlim(_edges(xv, xlog)[[0, -1]])
     ax.set_ylim(_edges(yv, ylog)[[0, -1]])
-    ax.set_xlabel(axis_label(xname))
-    ax.set_ylabel(axis_label(yname))
+    ax.set_xlabel(res.label(xname))
+    ax.set_ylabel(res.label(yname))
     ax.set_title(args.title if args.title else fixed_title(res, [xname, yname], at),
                  fontsize="medium")
     if handles:
@@ -576,7 +651,7 @@ def _signed_norm(finite, args):
         lt = min(max(lt, vmax * 1e-6), vmax / 10)
         lt = float("%.0e" % lt)                        # a round number for the colour bar
     return SymLogNorm(lt, linscale=0.5, vmin=-vmax, vmax=vmax, base=10), \
-        ",  symlog, linear within $\\pm$%s" % fmt(lt)
+        "\nsymlog, linear within $\\pm$%s" % fmt(lt)
 
 
 def _marker_size(mask):
@@ -585,14 +660,79 @@ def _marker_size(mask):
     return 30 if n < 100 else (10 if n < 2000 else 2)
 
 
+# Legend names of the populations dataset's last axis (its `description`
+# gives the same order: lambda [P1, P2, Pe], vee [Pg, P1, P2]).
+LEVELS = {"lambda": ("$P_1$", "$P_2$", "$P_e$"), "vee": ("$P_g$", "$P_1$", "$P_2$")}
+
+
+def _delta_axis(res, args, at):
+    """The swept axis of the delta plot: --x, else the first temperature axis
+    with several values, else the first axis with several values."""
+    if args.x:
+        res.axis_values(args.x)
+        return args.x
+    free = [a for a in res.varying() if a not in at]
+    temps = [a for a in free if a.startswith("T_")]
+    if not free:
+        die_usage("%s: no axis with several values to plot against (axes: %s)"
+                  % (args.file, ", ".join(res.axis_names)))
+    return (temps or free)[0]
+
+
+def cmd_delta(args):
+    """Lambda / vee: populations and Delta = P_2 - P_1 against a swept axis,
+    with the closed form (delta_formula) drawn over the computed values."""
+    import numpy as np
+    res = Results(args.file, args.N)
+    if res.nsite:
+        die_usage("%s: delta plots lambda and vee files; for nsite use profile or phase"
+                  % args.file)
+    at = parse_at(args.at, res)
+    xname = _delta_axis(res, args, at)
+    idx = select_index(res, [xname], at)
+    xv = res.axis_values(xname)
+    order = np.argsort(xv)
+    ok = point_ok(res, idx)[0][order]
+    get = lambda name, extra=(): np.asarray(res.dataset(name)[idx + extra], float)[order]  # noqa
+    fig = new_figure(args)
+    pops = res.has("populations")
+    axes = fig.subplots(2 if pops else 1, 1, sharex=True, squeeze=False)[:, 0]
+    if pops:
+        p = get("populations", (slice(None),))
+        names = LEVELS.get(res.model, ("1", "2", "3"))
+        for k in range(p.shape[-1]):
+            axes[0].plot(xv[order][ok], p[ok, k], marker="o", ms=3, lw=1.2, label=names[k])
+        axes[0].set_ylabel(axis_label("populations", res.dataset("populations")))
+        axes[0].legend(fontsize="small")
+    ax = axes[-1]
+    ax.plot(xv[order][ok], get("delta")[ok], "o", ms=4, label=axis_label("delta",
+            res.dataset("delta")) + " (computed)")
+    if res.has("delta_formula"):
+        ax.plot(xv[order][ok], get("delta_formula")[ok], "-", lw=1.2, color="k",
+                label=axis_label("delta_formula", res.dataset("delta_formula")))
+    if not ok.any():
+        die_usage("%s: no computed point to plot (done = 0 or status != 0)" % args.file)
+    ax.set_ylabel(axis_label("delta", res.dataset("delta")))
+    ax.set_xlabel(res.label(xname))
+    if _is_log_spaced(xv[order]):
+        ax.set_xscale("log")
+    for a in axes:
+        a.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    axes[0].set_title(args.title if args.title else fixed_title(res, [xname], at),
+                      fontsize="medium")
+    save_figure(fig, args.output, args.dpi)
+    res.close()
+    return EXIT_OK
+
+
 def cmd_info(args):
     import numpy as np
     probe = Results(args.file, args.N, any_group=True)
     Ns = [probe.N] if args.N is not None else sorted(probe.groups)
-    for k in ("qthermo_version", "model", "h", "gamma", "spectral", "bath", "solver",
-              "tol", "created"):
-        if k in probe.attrs:
-            print("%-16s %s" % (k, probe.attrs[k]))
+    for k, v in probe.attrs.items():          # the file's own list: every model
+        if k != "config_yaml":
+            print("%-16s %s" % (k, v.tolist() if isinstance(v, np.ndarray) else v))
     probe.close()
     for N in Ns:
         r = Results(args.file, N)
@@ -601,7 +741,7 @@ def cmd_info(args):
         ndone = int((done != 0).sum()) if done is not None else total
         nfail = int(((status != 0) & (done != 0)).sum()) if (
             status is not None and done is not None) else 0
-        print("N%-5d axes %s" % (N, ", ".join(
+        print("%-6s axes %s" % ("N%d" % N if N is not None else "/", ", ".join(
             "%s[%d] %s..%s" % (a, len(v), fmt(v.min()), fmt(v.max())) for a, v in r.axes)))
         print("       done %d / %d, failed %d" % (ndone, total, nfail))
         r.close()
@@ -623,10 +763,11 @@ def build_parser():
         if needs_output:
             sp.add_argument("-o", "--output", required=True, metavar="FIG",
                             help="image to write (.png, .pdf, .svg)")
-            sp.add_argument("--size", default="800x600", metavar="WxH",
-                            help="image size in pixels (default 800x600)")
+            sp.add_argument("--size", default="8x6", metavar="WxH",
+                            help="figure size in inches (default 8x6)")
             sp.add_argument("--dpi", type=float, default=100.0,
-                            help="resolution (default 100): text size scales with it")
+                            help="pixels per inch of a raster image (default 100: 8x6 "
+                                 "inches give 800x600 pixels); text sizes are in points")
             sp.add_argument("--title", help="replace the automatic title")
             sp.add_argument("--at", action="append", metavar="AXIS=VALUE",
                             help="fix an axis with several values at the nearest grid "
@@ -652,8 +793,9 @@ def build_parser():
     common(sp)
     sp.add_argument("--x", metavar="AXIS", help="horizontal axis (e.g. g)")
     sp.add_argument("--y", metavar="AXIS", help="vertical axis (e.g. T_mean)")
-    sp.add_argument("--quantity", default="phi",
-                    help="scalar dataset to map (default phi; also x_cm, soret, energy, ...)")
+    sp.add_argument("--quantity", default=None,
+                    help="scalar dataset to map (default phi for nsite, delta for lambda and "
+                         "vee; also x_cm, soret, energy, force, ...)")
     sp.add_argument("--cmap", default=None,
                     help="colormap (default RdBu_r, centred on 0, for signed quantities)")
     sp.add_argument("--scale", choices=("auto", "linear", "symlog"), default="auto",
@@ -663,6 +805,13 @@ def build_parser():
     sp.add_argument("--linthresh", type=float,
                     help="symlog: linear within +-LINTHRESH (default: 5th percentile of |value|)")
     sp.set_defaults(func=cmd_phase)
+
+    sp = sub.add_parser("delta", help="lambda, vee: populations and Delta = P_2 - P_1 "
+                        "against a swept axis, the closed form overlaid")
+    common(sp)
+    sp.add_argument("--x", metavar="AXIS", help="horizontal axis (default: the first "
+                    "temperature axis with several values)")
+    sp.set_defaults(func=cmd_delta)
 
     sp = sub.add_parser("info", help="axes, groups and completion of a results file")
     common(sp, needs_output=False)
@@ -676,7 +825,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_usage(sys.stderr)
-        sys.stderr.write("qthermo-plot: choose a command: profile, phase or info\n")
+        sys.stderr.write("qthermo-plot: choose a command: profile, phase, delta or info\n")
         return EXIT_USAGE
     if getattr(args, "max_curves", 1) < 1:
         sys.stderr.write("qthermo-plot: --max-curves must be at least 1\n")

@@ -127,10 +127,6 @@ static int attr_double(hid_t loc, const char *name, double v)
 {
     return attr_num(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
 }
-static int attr_int(hid_t loc, const char *name, int v)
-{
-    return attr_num(loc, name, H5T_STD_I32LE, H5T_NATIVE_INT, &v);
-}
 
 /* Read a string attribute (variable or fixed length) into buf. */
 static int read_attr_str(hid_t loc, const char *name, char *buf, size_t buflen)
@@ -195,6 +191,60 @@ static int status_flags(hid_t d)
     return rc ? rc : attr_str(d, "flag_meanings", names);
 }
 
+/* ---- CF metadata (README.md in this folder, "CF metadata") ------------- */
+
+/* Every stored number is a pure number: a quantity divided by its unit
+ * (h, h/k_B, Gamma, ...), which is not a udunits unit ("h" would read as
+ * hours). So `units` is "1", long_name names the unit, and qthermo_unit
+ * keeps the table's unit string. */
+static int cf_attrs(hid_t d, const char *long_name, const char *unit)
+{
+    char text[256];
+    const int scaled = unit[0] && strcmp(unit, "1");
+    if (scaled)
+        snprintf(text, sizeof text, "%s, in units of %s", long_name, unit);
+    else
+        snprintf(text, sizeof text, "%s", long_name);
+    if (attr_str(d, "units", "1") || attr_str(d, "long_name", text)) return -1;
+    return attr_str(d, "qthermo_unit", unit[0] ? unit : "1");
+}
+
+/* A coordinate named like a parameter: long name and unit from the table. */
+static int cf_coordinate(hid_t d, const sw_config *cfg, const char *name)
+{
+    const qt_param_info *pi = qt_param_find(name, cfg->model);
+    return pi ? cf_attrs(d, pi->long_name, pi->unit) : -1;
+}
+
+/* An observable: long name and unit from the output table. Integer
+ * observables get no _FillValue (xarray would turn them into floats):
+ * failed or not computed points hold a value below valid_min, which CF
+ * readers mask; `status` is a flag variable. */
+static int cf_observable(hid_t d, const sw_output *o, const void *fill, int nsite)
+{
+    if (cf_attrs(d, o->long_name, o->unit)) return -1;
+    if (nsite && attr_str(d, "coordinates", "N")) return -1;
+    if (o->type == SW_F64)
+        return attr_num(d, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, fill);
+    if (o == &sw_outputs[SW_OUT_STATUS]) return 0;
+    return attr_num(d, "valid_min", file_type(o->type), H5T_NATIVE_INT, &o->valid_min);
+}
+
+/* nsite: the group's N as a scalar coordinate variable, so that xarray can
+ * concatenate the groups along N. */
+static hid_t cf_group_N(hid_t grp, const sw_config *cfg, int N, hid_t dxpl)
+{
+    hid_t s = H5Screate(H5S_SCALAR), d = -1;
+    if (s >= 0) d = H5Dcreate2(grp, "N", H5T_STD_I32LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (s >= 0) H5Sclose(s);
+    if (d < 0) return -1;
+    if (H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, dxpl, &N) < 0 || cf_coordinate(d, cfg, "N")) {
+        H5Dclose(d);
+        return -1;
+    }
+    return d;
+}
+
 /* ---- layout ------------------------------------------------------------ */
 
 /* A contiguous dataset allocated and filled at creation. */
@@ -253,7 +303,9 @@ static hid_t make_axis_scale(hid_t loc, const sw_config *cfg, int a, hid_t dxpl)
 {
     hid_t d = make_scale(loc, cfg->axis[a].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg->axis[a].v,
                          (hsize_t)cfg->axis[a].n, dxpl);
-    if (d >= 0 && cfg->axis[a].param->type == QT_PT_ENUM && name_choices(d, cfg->axis[a].param)) {
+    if (d >= 0 &&
+        (cf_coordinate(d, cfg, cfg->axis[a].name) ||
+         (cfg->axis[a].param->type == QT_PT_ENUM && name_choices(d, cfg->axis[a].param)))) {
         H5Dclose(d);
         return -1;
     }
@@ -383,6 +435,7 @@ static const char *temperatures_text(const sw_config *cfg)
 static int root_attrs(hid_t root, const sw_config *cfg, const char *created, char *msg,
                       size_t msglen)
 {
+    CHECK(attr_str(root, "Conventions", "CF-1.10"), "attribute");
     CHECK(attr_str(root, "qthermo_format", FORMAT_NAME), "attribute");
     CHECK(attr_str(root, "qthermo_version", QT_VERSION), "attribute");
     CHECK(attr_str(root, "config_yaml", cfg->text), "attribute");
@@ -425,15 +478,53 @@ static void close_scales(h5_scales *sc)
     if (sc->N >= 0) H5Dclose(sc->N), sc->N = -1;
 }
 
+/* nsite: the root's N [group], the chain length of each result group,
+ * with `group` (the group names "N6", "N10", ...) its dimension scale. N
+ * is not a dimension, so that each group's scalar coordinate N is not
+ * taken for one (README.md in this folder, "CF metadata"). */
+static hid_t cf_group_scale(sw_writer_state *w)
+{
+    hsize_t n = (hsize_t)w->g->n_blocks;
+    const char **names = malloc((size_t)n * sizeof *names);
+    hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate_simple(1, &n, NULL), d = -1;
+    if (names && t >= 0 && s >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 &&
+        H5Tset_cset(t, H5T_CSET_UTF8) >= 0)
+        d = H5Dcreate2(w->file, "group", t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    for (hsize_t b = 0; names && b < n; b++) names[b] = w->g->blk[b].group;
+    if (d >= 0 && (H5Dwrite(d, t, H5S_ALL, H5S_ALL, w->dxpl, names) < 0 ||
+                   H5DSset_scale(d, "group") < 0 || attr_str(d, "long_name", "result group"))) {
+        H5Dclose(d);
+        d = -1;
+    }
+    free(names);
+    if (s >= 0) H5Sclose(s);
+    if (t >= 0) H5Tclose(t);
+    return d;
+}
+
+static hid_t cf_root_N(sw_writer_state *w)
+{
+    hsize_t n = (hsize_t)w->g->n_blocks;
+    int zero = 0, *v = malloc((size_t)n * sizeof *v);
+    hid_t grp = cf_group_scale(w), d = -1;
+    if (v && grp >= 0) d = make_dataset(w->file, "N", H5T_STD_I32LE, H5T_NATIVE_INT, &zero, 1, &n);
+    for (hsize_t b = 0; v && b < n; b++) v[b] = w->g->blk[b].N;
+    if (d >= 0 && (H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, w->dxpl, v) < 0 ||
+                   H5DSattach_scale(d, grp, 0) < 0 || cf_coordinate(d, w->cfg, "N"))) {
+        H5Dclose(d);
+        d = -1;
+    }
+    free(v);
+    if (grp >= 0) H5Dclose(grp);
+    return d;
+}
+
 static int root_coordinates(sw_writer_state *w, h5_scales *sc, char *msg, size_t msglen)
 {
     const sw_config *cfg = w->cfg;
     for (int a = 0; a < cfg->n_axes; a++)
         CHECK(sc->axis[a] = make_axis_scale(w->file, cfg, a, w->dxpl), "coordinate dataset");
-    if (cfg->model == QT_MODEL_NSITE)
-        CHECK(sc->N = make_scale(w->file, "N", H5T_STD_I32LE, H5T_NATIVE_INT, cfg->N,
-                                 (hsize_t)cfg->n_N, w->dxpl),
-              "coordinate N");
+    if (cfg->model == QT_MODEL_NSITE) CHECK(sc->N = cf_root_N(w), "coordinate N");
     return 0;
 }
 
@@ -449,7 +540,9 @@ static int block_group(sw_writer_state *w, int b, h5_scales *sc, char *msg, size
     if (nsite) {
         CHECK(hb->grp = H5Gcreate2(w->file, blk->group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
               "H5Gcreate");
-        CHECK(attr_int(hb->grp, "N", blk->N), "attribute");
+        hid_t n = cf_group_N(hb->grp, cfg, blk->N, w->dxpl);
+        CHECK(n, "coordinate N");
+        H5Dclose(n);
     } else {
         CHECK(hb->grp = H5Gopen2(w->file, "/", H5P_DEFAULT), "H5Gopen");
     }
@@ -477,6 +570,10 @@ static hid_t ext_scale(sw_writer_state *w, int b, sw_ext e, const h5_scales *sc)
     for (int i = 0; i < n; i++) v[i] = i + 1;
     hid_t d = make_scale(w->blk[b].grp, dim, H5T_STD_I32LE, H5T_NATIVE_INT, v, (hsize_t)n, w->dxpl);
     free(v);
+    if (d >= 0 && cf_attrs(d, sw_ext_long_name(e, model), "1")) {
+        H5Dclose(d);
+        return -1;
+    }
     return d;
 }
 
@@ -510,6 +607,8 @@ static hid_t block_dataset(sw_writer_state *w, int b, int k, char *msg, size_t m
         hb->done = d;
         CHECK(attr_str(d, "description", "1 when the point's results are completely written"),
               "attribute");
+        CHECK(cf_attrs(d, "point written", "1"), "attribute");
+        if (cfg->model == QT_MODEL_NSITE) CHECK(attr_str(d, "coordinates", "N"), "attribute");
         return d;
     }
     double fd = sw_fill_value(o);
@@ -520,11 +619,8 @@ static hid_t block_dataset(sw_writer_state *w, int b, int k, char *msg, size_t m
           "H5Dcreate");
     hb->dset[k] = d;
     CHECK(attr_str(d, "description", o->doc), "attribute");
-    if (k != SW_OUT_STATUS)
-        CHECK(attr_num(d, "_FillValue", file_type(o->type), mem_type(o->type), fill),
-              "attribute _FillValue");
-    else
-        CHECK(status_flags(d), "attribute flag_values");
+    CHECK(cf_observable(d, o, fill, cfg->model == QT_MODEL_NSITE), "attribute");
+    if (k == SW_OUT_STATUS) CHECK(status_flags(d), "attribute flag_values");
     return d;
 }
 

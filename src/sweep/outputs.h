@@ -22,12 +22,15 @@ typedef struct {
     const char *name;
     sw_type type;
     sw_ext ext;
-    unsigned models; /* bit (1 << qt_model) for each model that has it */
-    int by_default;  /* written when the config has no `observables` key */
-    int needs_gap;   /* needs qt_options.want_gap */
-    int src;         /* where the value lives in qt_result (outputs.c) */
-    size_t off;      /* offsetof in qt_result */
-    const char *doc; /* `description` attribute */
+    unsigned models;       /* bit (1 << qt_model) for each model that has it */
+    int by_default;        /* written when the config has no `observables` key */
+    int needs_gap;         /* needs qt_options.want_gap */
+    int src;               /* where the value lives in qt_result (outputs.c) */
+    size_t off;            /* offsetof in qt_result */
+    const char *doc;       /* `description` attribute */
+    const char *unit;      /* in the parameter table's vocabulary: "1", "h", "Gamma", ... */
+    const char *long_name; /* CF long_name (the writer appends the unit) */
+    int valid_min;         /* integer outputs: smallest legitimate value (CF valid_min) */
 } sw_output;
 
 extern const sw_output sw_outputs[];
@@ -37,10 +40,13 @@ extern const int sw_n_outputs;
 /* Index of an output name, or -1. */
 int sw_output_find(const char *name);
 
-/* Extent (values per point) of output kind `ext` for a model and N, and the
- * name of that dimension ("site", "level", "bath", "mode"). */
+/* Extent (values per point) of output kind `ext` for a model and N, the
+ * name of that dimension ("site", "level", "bath_index", "mode": never a
+ * parameter's name, so no dimension is named like a root attribute) and
+ * its CF long_name. */
 int sw_ext_size(sw_ext ext, qt_model model, int N);
 const char *sw_ext_dim(sw_ext ext, qt_model model);
+const char *sw_ext_long_name(sw_ext ext, qt_model model);
 
 /* Fill value of an output type (NaN, or the int sentinel). */
 double sw_fill_value(const sw_output *o);

@@ -6,6 +6,26 @@ axes, several N groups)."""
 import h5py
 import numpy as np
 
+# CF attributes as the writer sets them (src/sweep/README.md, "CF metadata"):
+# name -> (long_name, qthermo_unit); units is "1", long_name names the unit.
+CF = {
+    "g": ("tunnelling g", "h"), "T_L": ("left temperature T_L", "h/k_B"),
+    "T_R": ("right temperature T_R", "h/k_B"), "T_mean": ("mean temperature", "h/k_B"),
+    "T_diff": ("temperature difference", "h/k_B"), "N": ("number of sites", "1"),
+    "site": ("site k (1 = the T_L end)", "1"), "phi": ("thermophoresis phi", "1"),
+    "x_cm": ("centre of mass x_cm", "1"), "site_population": ("site population p_k", "1"),
+    "soret": ("Soret coefficient S_T", "k_B/h"), "energy": ("mean energy", "h"),
+    "heat_current": ("heat current into bath k", "h Gamma"),
+}
+
+
+def cf(d, name):
+    if name in CF:
+        long_name, unit = CF[name]
+        d.attrs["units"] = "1"
+        d.attrs["long_name"] = long_name + ("" if unit == "1" else ", in units of " + unit)
+        d.attrs["qthermo_unit"] = unit
+
 
 def _profile(N, g, T_L, T_R):
     """A made-up but smooth site population: leans toward the cold end for small
@@ -26,6 +46,8 @@ def write(path, N_list=(10,), g=(0.1, 0.7, 1.3), T_L=(0.8,), T_R=(0.4,),
     axes = [np.asarray(g, float), np.asarray(T_L, float), np.asarray(T_R, float)]
     shape = tuple(len(a) for a in axes)
     with h5py.File(path, "w") as f:
+        f.attrs["Conventions"] = "CF-1.10"
+        f.attrs["qthermo_format"] = "qthermo-sweep-1"
         f.attrs["qthermo_version"] = "0.1.0"
         f.attrs["config_yaml"] = "synthetic"
         f.attrs["config_sha256"] = "0" * 64
@@ -41,13 +63,15 @@ def write(path, N_list=(10,), g=(0.1, 0.7, 1.3), T_L=(0.8,), T_R=(0.4,),
         for n, a in zip(names, axes):
             d = f.create_dataset(n, data=a)
             d.make_scale(n)
+            cf(d, n)
             scales.append(d)
-        dN = f.create_dataset("N", data=np.asarray(N_list, np.int32))
-        dN.make_scale("N")
+        f.create_dataset("N", data=np.asarray(N_list, np.int32))
         for N in N_list:
             grp = f.create_group("N%d" % N)
             site = grp.create_dataset("site", data=np.arange(1, N + 1, dtype=np.int32))
             site.make_scale("site")
+            cf(site, "site")
+            cf(grp.create_dataset("N", data=np.int32(N)), "N")
             pop = np.zeros(shape + (N,))
             for i in np.ndindex(*shape):
                 a, b, c = (axes[0][i[0]], axes[1][i[1]], axes[2][i[2]])
@@ -76,10 +100,12 @@ def write(path, N_list=(10,), g=(0.1, 0.7, 1.3), T_L=(0.8,), T_R=(0.4,),
             }
             for name, arr in data.items():
                 d = grp.create_dataset(name, data=arr)
+                cf(d, name)
                 for j in range(3):
                     d.dims[j].attach_scale(scales[j])
             for name in ("site_population", "heat_current"):
                 d = grp.create_dataset(name, data=pop if name == "site_population" else 0 * pop)
+                cf(d, name)
                 for j in range(3):
                     d.dims[j].attach_scale(scales[j])
                 d.dims[3].attach_scale(site)

@@ -90,9 +90,9 @@ def test_synthetic(args, tmp):
     expect_ok(args, "profile", "profile", prof, "-o", p)
     png_check(p, (800, 600), "profile (default size)")
     p2 = os.path.join(d, "profile_small.png")
-    expect_ok(args, "profile --size --dpi", "profile", prof, "-o", p2, "--size", "640x480",
+    expect_ok(args, "profile --size --dpi", "profile", prof, "-o", p2, "--size", "8x6",
               "--dpi", "80", "--log", "--title", "test")
-    png_check(p2, (640, 480), "profile 640x480 at 80 dpi, log axis")
+    png_check(p2, (640, 480), "profile 8x6 inches at 80 dpi, log axis")
 
     # g x T_mean map with failed and not-yet-computed points
     pm = os.path.join(d, "phase_md.h5")
@@ -104,7 +104,7 @@ def test_synthetic(args, tmp):
     for scale in ("linear", "symlog"):
         p = os.path.join(d, "phase_%s.png" % scale)
         expect_ok(args, "phase --scale " + scale, "phase", pm, "--x", "g", "--y", "T_mean",
-                  "-o", p, "--scale", scale, "--size", "500x400")
+                  "-o", p, "--scale", scale, "--size", "5x4")
         png_check(p, (500, 400), "phase map, %s colour scale" % scale, coloured=0.2)
     p = os.path.join(d, "phase_swapped.png")
     expect_ok(args, "phase with swapped axes", "phase", pm, "--x", "T_mean", "--y", "g", "-o", p)
@@ -152,6 +152,16 @@ def test_synthetic(args, tmp):
     expect_usage(args, "unknown quantity", "no dataset 'bogus'",
                  "phase", pm, "--x", "g", "--y", "T_mean", "--quantity", "bogus", "-o", out_png)
     expect_usage(args, "bad --size", "--size", "profile", prof, "--size", "big", "-o", out_png)
+    expect_usage(args, "--size in pixels", "inches", "profile", prof, "--size", "800x600",
+                 "-o", out_png)
+    import h5py
+    nofmt = os.path.join(d, "noformat.h5")
+    shutil.copy(prof, nofmt)
+    with h5py.File(nofmt, "a") as f:
+        del f.attrs["qthermo_format"]
+    expect_usage(args, "no qthermo_format", "not a qthermo sweep file", "info", nofmt)
+    expect_usage(args, "delta of an nsite file", "delta plots lambda and vee",
+                 "delta", prof, "-o", out_png)
     rc, _, err = plot(args)
     check(rc == 2, "no command: exit 2 (got %d)" % rc)
     rc, _, err = plot(args, "profile", prof)
@@ -201,12 +211,124 @@ def test_sweep(args, tmp):
     if sweep(cfg, ph5):
         png = os.path.join(tmp, "phase.png")
         expect_ok(args, "phase map of a real sweep", "phase", ph5, "--x", "g", "--y", "T_mean",
-                  "-o", png, "--size", "900x700")
+                  "-o", png, "--size", "9x7")
         png_check(png, (900, 700), "phase map from a real sweep", coloured=0.2)
         png = os.path.join(tmp, "phase_profile.png")
         expect_ok(args, "profile of a 2-D sweep", "profile", ph5, "--vary", "g",
                   "--at", "T_mean=0.3", "--values", "0.1,0.7,1.3", "-o", png)
         png_check(png, (800, 600), "profile at T_mean = 0.3 from the 2-D sweep")
+    three_level(args, tmp, sweep)
+    test_ticks(args, tmp, sweep)
+
+
+def three_level(args, tmp, sweep):
+    """Lambda (T_1 x T_2) and vee (T_mean x T_diff) files: info, the delta plot
+    with the closed form, the phase map over two temperature axes; profile and
+    --N refused."""
+    import h5py
+    for model, axes, xy in (
+            ("lambda", "  T_1: {start: 0.1, stop: 2.0, num: 25}\n  T_2: {start: 0.0, stop: 1.0, "
+             "num: 15}\n", ("T_1", "T_2")),
+            ("vee", "  T_mean: {start: 0.1, stop: 5.0, num: 20, log: true}\n"
+             "  T_diff: {start: -0.2, stop: 0.2, num: 9}\n", ("T_mean", "T_diff"))):
+        cfg = os.path.join(tmp, model + ".yaml")
+        with open(cfg, "w") as f:
+            f.write("model: %s\naxes:\n%s" % (model, axes))
+        h5 = os.path.join(tmp, model + ".h5")
+        if not sweep(cfg, h5):
+            continue
+        with h5py.File(h5, "r") as f:
+            err = np.nanmax(np.abs(f["delta"][...] - f["delta_formula"][...]))
+        check(err < 1e-10, "%s: delta equals its closed form to %.1e" % (model, err))
+        out, _ = expect_ok(args, model + " info", "info", h5)
+        n = 25 * 15 if model == "lambda" else 20 * 9
+        check("model" in out and model in out and "done %d / %d" % (n, n) in out,
+              "%s info: model and completion (%r)" % (model, out[-120:]))
+        png = os.path.join(tmp, model + "_delta.png")
+        at = ["--at", "T_2=0.3"] if model == "lambda" else ["--at", "T_diff=0.1"]
+        expect_ok(args, model + " delta", "delta", h5, "-o", png, *at)
+        png_check(png, (800, 600), "%s populations and delta with the closed form" % model)
+        png = os.path.join(tmp, model + "_phase.png")
+        expect_ok(args, model + " phase", "phase", h5, "--x", xy[0], "--y", xy[1], "-o", png)
+        png_check(png, (800, 600), "%s map of delta over %s x %s" % (model, xy[0], xy[1]),
+                  coloured=0.2)
+        expect_usage(args, model + " profile", "profile draws site populations",
+                     "profile", h5, "-o", png)
+        expect_usage(args, model + " --N", "--N applies to nsite", "delta", h5, "--N", "10",
+                     "-o", png)
+
+
+def load_plot_module(path):
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader("qthermo_plot", path)
+    spec = importlib.util.spec_from_loader("qthermo_plot", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    mod.import_libs()
+    return mod
+
+
+def label_overlaps(fig):
+    """[(axes index, axis, label a, label b)] of drawn tick labels whose boxes overlap."""
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    bad, counts = [], []
+    for i, ax in enumerate(fig.axes):
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            labs = [(lab.get_text(), lab.get_window_extent(r)) for t in axis.get_major_ticks()
+                    for lab in (t.label1, t.label2)
+                    if lab.get_visible() and lab.get_text() and
+                    lo - 1e-9 * (hi - lo) <= t.get_loc() <= hi + 1e-9 * (hi - lo)]
+            counts.append(len(labs))
+            for j in range(len(labs)):
+                for k in range(j):
+                    a, b = labs[j][1], labs[k][1]
+                    if a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1:
+                        bad.append((i, axis.axis_name, labs[j][0], labs[k][0]))
+    return bad, counts
+
+
+def test_ticks(args, tmp, sweep):
+    """A coarse (6 x 6) and a fine (60 x 60) g x T_mean map at two sizes: no two
+    tick labels overlap, the symmetric-log colour bar keeps 0 and at least two
+    decades per sign. With the thinning switched off the coarse map does have
+    overlapping colour-bar labels (the check sees them)."""
+    mod = load_plot_module(args.plot)
+    for n in (6, 60):
+        cfg = os.path.join(tmp, "ticks%d.yaml" % n)
+        with open(cfg, "w") as f:
+            f.write("model: nsite\naxes:\n  N: [10]\n  g: {start: 0.02, stop: 1.5, num: %d}\n"
+                    "  T_mean: {start: 0.05, stop: 1.0, num: %d}\n  T_diff: [0.1]\n" % (n, n))
+        h5 = os.path.join(tmp, "ticks%d.h5" % n)
+        if not sweep(cfg, h5):
+            continue
+        for size in ("8x6", "4x3"):
+            for thin in (True, False):
+                figs = []
+                save, sep = mod.save_figure, mod.separate_tick_labels
+                mod.save_figure = lambda fig, path, dpi: (save(fig, path, dpi), figs.append(fig))
+                if not thin:
+                    mod.separate_tick_labels = lambda fig: None
+                try:
+                    a = mod.build_parser().parse_args(
+                        ["phase", h5, "--x", "g", "--y", "T_mean", "--size", size,
+                         "-o", os.path.join(tmp, "ticks.png")])
+                    mod.cmd_phase(a)
+                finally:
+                    mod.save_figure, mod.separate_tick_labels = save, sep
+                bad, counts = label_overlaps(figs[0])
+                what = "%dx%d grid, %s inches" % (n, n, size)
+                if thin:
+                    check(not bad, "%s: no overlapping tick labels %s" % (what, bad[:3]))
+                    cb = figs[0].axes[-1].yaxis
+                    texts = [t.label2.get_text() for t in cb.get_major_ticks()]
+                    check(counts[-1] >= 5 and any("{0}" in t for t in texts),
+                          "%s: colour bar keeps 0 and %d labels" % (what, counts[-1]))
+                elif n == 6 and size == "4x3":
+                    check(len(bad) > 0, "%s without thinning: the check sees %d overlaps"
+                          % (what, len(bad)))
 
 
 def main():

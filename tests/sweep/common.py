@@ -6,6 +6,7 @@ Ranks are oversubscribed (the CI machine has 2 cores) and allowed to run as
 root (CI runs as root)."""
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIR
            OMPI_MCA_rmaps_base_oversubscribe="1")
 
 FAILURES = []
+WORKDIRS = []  # removed when every check passed (kept for a look after a failure)
 
 
 def check(cond, what):
@@ -36,6 +38,8 @@ def finish():
     if FAILURES:
         print(f"{len(FAILURES)} check(s) failed", flush=True)
         sys.exit(1)
+    for w in WORKDIRS:
+        shutil.rmtree(w, ignore_errors=True)
     print("all checks passed", flush=True)
     sys.exit(0)
 
@@ -47,6 +51,7 @@ def config(name):
 def workdir(name):
     d = os.path.abspath(os.path.join("sweep-tests", name))
     os.makedirs(d, exist_ok=True)
+    WORKDIRS.append(d)
     return d
 
 

@@ -1,6 +1,7 @@
 """The file reads back with h5py and with xarray (engine h5netcdf): root
 attributes (config text and its SHA-256 included), coordinate datasets as
-dimension scales, one group per N with named dimensions g, T_L, T_R, site,
+dimension scales, one group per N with named dimensions g, T_L, T_R, site
+(and a scalar coordinate N; the root lists N along `group`),
 physics invariants of the stored values."""
 import hashlib
 
@@ -26,10 +27,11 @@ with h5py.File(out, "r") as f:
     check(f.attrs["config_sha256"] == hashlib.sha256(text.encode()).hexdigest(),
           "config_sha256 is the SHA-256 of the text")
     check(f.attrs["model"] == "nsite" and f.attrs["solver"] == "secular", "model and solver")
-    for c, n in (("g", 16), ("T_L", 2), ("T_R", 12), ("N", 2)):
+    for c, n in (("g", 16), ("T_L", 2), ("T_R", 12), ("group", 2)):
         check(c in f and f[c].shape == (n,), f"root coordinate {c} of length {n}")
         check(f[c].attrs.get("CLASS") == b"DIMENSION_SCALE", f"{c} is a dimension scale")
-    check(list(f["N"][...]) == [6, 10], "N values")
+    check(list(f["N"][...]) == [6, 10], "N values (N [group], not a dimension)")
+    check(all(int(f[f"N{n}/N"][()]) == n for n in (6, 10)), "each group's scalar N")
     check(np.allclose(f["g"][...], np.linspace(0, 1.5, 16), rtol=0, atol=1e-15), "g values")
     for N in (6, 10):
         g = f[f"N{N}"]
@@ -63,9 +65,15 @@ for N in (6, 10):
     check(list(ds["site"].values) == list(range(1, N + 1)), f"xarray N{N} site coordinate")
     sel = ds["site_population"].isel(g=10, T_L=0, T_R=3)
     check(abs(float(sel.sum()) - 1) < 1e-12, f"xarray N{N}: a profile sums to 1")
-    check(bool(ds["phase"].isel(g=0).isnull().all()), f"xarray N{N}: failed phase masked")
+    check(ds["phase"].dtype == np.int8, f"xarray N{N}: phase stays int8 (no _FillValue)")
+    check(bool((ds["phase"].isel(g=0) < ds["phase"].attrs["valid_min"]).all()),
+          f"xarray N{N}: failed phase below valid_min")
+    check(bool(ds["phase"].where(ds["status"] == 0).isel(g=0).isnull().all()),
+          f"xarray N{N}: failed phase masked by status")
     ds.close()
 root = xr.open_dataset(out, engine="h5netcdf")
 check(list(root["N"].values) == [6, 10] and root.attrs["model"] == "nsite", "xarray root")
+check(root["N"].dims == ("group",), "xarray root: N along group")
+check(list(root["group"].values) == ["N6", "N10"], "xarray root: the group names")
 root.close()
 finish()

@@ -127,12 +127,27 @@ static void failed_point_is_packed_as_fill(void **state)
     sw_config_free(&c);
 }
 
+/* The writer turns every row's unit and long_name into CF attributes: a row
+ * added without them would be written without units. */
+static void every_output_has_cf_metadata(void **state)
+{
+    (void)state;
+    for (int o = 0; o < sw_n_outputs; o++) {
+        const sw_output *out = &sw_outputs[o];
+        assert_non_null(out->unit);
+        assert_non_null(out->long_name);
+        assert_true(out->unit[0] != '\0');
+        assert_string_not_equal(out->long_name, out->name);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(flat_boxes_cover_range),
         cmocka_unit_test(config_axes_and_points),
         cmocka_unit_test(failed_point_is_packed_as_fill),
+        cmocka_unit_test(every_output_has_cf_metadata),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -750,6 +750,146 @@ def cmd_info(args):
 
 # --------------------------------------------------------------------------
 
+# --------------------------------------------------------------------------
+# compare: the same figure from several files (or master equations) side by side
+# --------------------------------------------------------------------------
+
+def _me_names(res):
+    """Names of the master_equation axis values, or None when it is no axis."""
+    if "master_equation" not in res.axis_names:
+        return None
+    meanings = _attr(res.coordinate("master_equation").attrs.get("flag_meanings", ""))
+    names = str(meanings).split()
+    return [names[int(v)] if 0 <= int(v) < len(names) else fmt(v)
+            for v in res.axis_values("master_equation")]
+
+
+def _panel_label(res, at, vary):
+    """'redfield, Gamma = 0.1' from the file's attribute or fixed axis values."""
+    names = _me_names(res)
+    me = names[at["master_equation"]] if names else str(res.attrs.get("master_equation", "global"))
+    if "gamma" in res.axis_names:
+        gam = res.axis_values("gamma")
+        if vary == "gamma":
+            return "%s, $\\Gamma$ swept" % me
+        i = at.get("gamma", 0 if len(gam) == 1 else None)
+        return me if i is None else "%s, $\\Gamma = %s$" % (me, fmt(gam[i]))
+    return "%s, $\\Gamma = %s$" % (me, fmt(res.attrs.get("gamma", 1.0)))
+
+
+def _panels(args):
+    """(Results, --at indices, label) for every file and every value of its
+    master_equation axis (unless --at fixes it)."""
+    out = []
+    for path in args.files:
+        res = Results(path, args.N)
+        at = parse_at(args.at, res)
+        names = _me_names(res)
+        if names and "master_equation" not in at:
+            for i in range(len(names)):
+                out.append((res, dict(at, master_equation=i)))
+        else:
+            out.append((res, at))
+    if len(out) > 12:
+        die_usage("%d panels: at most 12 (fix master_equation or other axes with --at)" % len(out))
+    return out
+
+
+def _draw_profile(ax, res, at, args):
+    import numpy as np
+    if not res.has("site_population"):
+        die_usage("%s: compare --kind profile needs site_population" % res.path)
+    vary = args.vary
+    free = [vary] if vary else []
+    idx = select_index(res, free, at)
+    pop = np.asarray(res.dataset("site_population")[idx + (slice(None),)], dtype=float)
+    ok, _, _ = point_ok(res, idx)
+    values = res.axis_values(vary) if vary else np.array([np.nan])
+    if not vary:
+        pop, ok = pop[np.newaxis, :], np.atleast_1d(ok)
+    chosen = pick_curves(values, args) if vary else [0]
+    import matplotlib.pyplot as plt
+    cmap = plt.get_cmap("viridis")
+    sites = np.arange(1, pop.shape[-1] + 1)
+    for j, i in enumerate(chosen):
+        if ok[i] and np.all(np.isfinite(pop[i])):
+            color = cmap(0.85 * j / max(len(chosen) - 1, 1)) if len(chosen) > 1 else "C0"
+            ax.plot(sites, pop[i], marker="o" if len(sites) <= 40 else None, ms=3, lw=1.2,
+                    color=color, label=res.value_label(vary, values[i]) if vary else None)
+    ax.set_xlabel(axis_label("site", res.grp.get("site")))
+    ax.set_ylabel(axis_label("site_population", res.dataset("site_population")))
+    ax.grid(alpha=0.3)
+    if vary and len(chosen) > 1:
+        ax.legend(fontsize="x-small")
+    return free
+
+
+def _draw_map(ax, res, at, args, norm):
+    import numpy as np
+    idx = select_index(res, [args.x, args.y], at)
+    q = np.asarray(res.dataset(args.quantity)[idx], dtype=float)
+    ok, _, _ = point_ok(res, idx)
+    q = np.where(ok, q, np.nan)
+    if res.axis_names.index(args.x) < res.axis_names.index(args.y):
+        q = q.T                                   # [y, x]
+    xv, yv = res.axis_values(args.x), res.axis_values(args.y)
+    mesh = ax.pcolormesh(xv, yv, q, cmap="RdBu_r", norm=norm, shading="nearest")
+    if np.nanmin(q) < 0 < np.nanmax(q):
+        ax.contour(xv, yv, q, levels=[0.0], colors="k", linewidths=0.6)
+    ax.set_xlabel(res.label(args.x))
+    ax.set_ylabel(res.label(args.y))
+    return mesh
+
+
+def _map_norm(panels, args):
+    """One symmetric colour scale for every panel, so colours compare."""
+    import numpy as np
+    from matplotlib.colors import SymLogNorm
+    vals = []
+    for res, at in panels:
+        q = np.asarray(res.dataset(args.quantity)[select_index(res, [args.x, args.y], at)],
+                       dtype=float)
+        vals.append(np.abs(q[np.isfinite(q)]))
+    finite = np.concatenate(vals) if vals else np.array([1.0])
+    vmax = float(np.max(finite)) if finite.size and np.max(finite) > 0 else 1.0
+    lin = float(np.percentile(finite[finite > 0], 5)) if np.any(finite > 0) else vmax / 10
+    return SymLogNorm(linthresh=max(lin, vmax * 1e-12), vmin=-vmax, vmax=vmax, base=10)
+
+
+def cmd_compare(args):
+    import matplotlib.pyplot as plt
+    panels = _panels(args)
+    kind = args.kind
+    if kind == "phase":
+        args.quantity = args.quantity or ("phi" if panels[0][0].nsite else "delta")
+        if not args.x or not args.y:
+            die_usage("compare --kind phase needs --x and --y")
+    fig = new_figure(args)
+    cols = min(len(panels), 3)
+    rows = (len(panels) + cols - 1) // cols
+    norm = _map_norm(panels, args) if kind == "phase" else None
+    mesh = None
+    for k, (res, at) in enumerate(panels):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        if kind == "phase":
+            mesh = _draw_map(ax, res, at, args, norm)
+        else:
+            _draw_profile(ax, res, at, args)
+        ax.set_title("%s\n%s" % (os.path.basename(res.path), _panel_label(res, at, args.vary)),
+                     fontsize="small")
+    if mesh is not None:
+        fig.colorbar(mesh, ax=fig.axes, label=axis_label(args.quantity,
+                                                         panels[0][0].dataset(args.quantity)))
+    if args.title:
+        fig.suptitle(args.title)
+    save_figure(fig, args.output, args.dpi)
+    for res in {id(r): r for r, _ in panels}.values():
+        res.close()
+    plt.close(fig)
+    return EXIT_OK
+
+
+
 def build_parser():
     p = argparse.ArgumentParser(
         prog="qthermo-plot",
@@ -813,6 +953,27 @@ def build_parser():
                     "temperature axis with several values)")
     sp.set_defaults(func=cmd_delta)
 
+    sp = sub.add_parser("compare", help="the same profile or phase map from several files "
+                        "(and every master equation of a file) side by side")
+    sp.add_argument("files", nargs="+", metavar="OUT.h5", help="results files of qthermo sweep")
+    sp.add_argument("-o", "--output", required=True, metavar="FIG", help="image to write")
+    sp.add_argument("--kind", choices=("profile", "phase"), default="profile",
+                    help="site populations (default) or a map over --x and --y")
+    sp.add_argument("--size", default="12x7", metavar="WxH", help="figure size in inches")
+    sp.add_argument("--dpi", type=float, default=100.0, help="pixels per inch")
+    sp.add_argument("--title", help="a title over the panels")
+    sp.add_argument("--at", action="append", metavar="AXIS=VALUE",
+                    help="fix an axis at the nearest grid value (repeatable; applied to "
+                         "every file)")
+    sp.add_argument("--N", type=int, help="chain length, when a file holds several")
+    sp.add_argument("--vary", metavar="AXIS", help="profile: one curve per value of AXIS")
+    sp.add_argument("--values", metavar="V1,V2,..", help="profile: only these values of --vary")
+    sp.add_argument("--max-curves", type=int, default=7, help="profile: at most this many curves")
+    sp.add_argument("--x", metavar="AXIS", help="phase: horizontal axis")
+    sp.add_argument("--y", metavar="AXIS", help="phase: vertical axis")
+    sp.add_argument("--quantity", default=None, help="phase: scalar dataset (default phi / delta)")
+    sp.set_defaults(func=cmd_compare)
+
     sp = sub.add_parser("info", help="axes, groups and completion of a results file")
     common(sp, needs_output=False)
     sp.set_defaults(func=cmd_info)
@@ -825,7 +986,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_usage(sys.stderr)
-        sys.stderr.write("qthermo-plot: choose a command: profile, phase, delta or info\n")
+        sys.stderr.write("qthermo-plot: choose a command: profile, phase, delta, compare or info\n")
         return EXIT_USAGE
     if getattr(args, "max_curves", 1) < 1:
         sys.stderr.write("qthermo-plot: --max-curves must be at least 1\n")

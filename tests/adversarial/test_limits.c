@@ -107,6 +107,29 @@ static void deep_nesting_is_refused_fast(void **state)
     }
 }
 
+/* 30000 anchors and as many aliases (500 KB): refused within a second
+ * (libyaml's loader alone takes about 30 s: each anchor and alias is looked
+ * up in a list). */
+static void many_anchors_are_refused_fast(void **state)
+{
+    (void)state;
+    const int count = 30000;
+    char *text = malloc(32 * (size_t)count);
+    assert_non_null(text);
+    size_t n = (size_t)sprintf(text, "model: nsite\nx: [");
+    for (int i = 0; i < count; i++) n += (size_t)sprintf(text + n, "&a%d 1, ", i);
+    n += (size_t)sprintf(text + n, "1]\ny: [");
+    for (int i = 0; i < count; i++) n += (size_t)sprintf(text + n, "*a%d, ", count - 1);
+    sprintf(text + n, "1]\n");
+    sw_config cfg;
+    char msg[SW_MSG_LEN];
+    double t0 = seconds();
+    assert_int_equal(parse(text, &cfg, msg), -1);
+    assert_true(seconds() - t0 < 1.0);
+    assert_non_null(strstr(msg, "t.yaml:2: config: "));
+    free(text);
+}
+
 /* A config beyond 1 MiB is refused even when valid (comments). */
 static void oversized_config_is_refused(void **state)
 {
@@ -211,6 +234,7 @@ int main(void)
         cmocka_unit_test(huge_axis_is_refused_before_allocation),
         cmocka_unit_test(nan_is_found_before_filling),
         cmocka_unit_test(deep_nesting_is_refused_fast),
+        cmocka_unit_test(many_anchors_are_refused_fast),
         cmocka_unit_test(oversized_config_is_refused),
         cmocka_unit_test(unindexable_N_is_a_config_error),
         cmocka_unit_test(memory_respects_cgroup_v2),

@@ -12,7 +12,7 @@ PACKAGES=(
   python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-matplotlib
   python3-qutip python3-mpmath                                 # master-equation cross-checks (labels qutip, reference)
   slurm-wlm munge                                              # Slurm job tests
-  clang libclang-rt-dev strace                                 # adversarial tests: libFuzzer, fault injection
+  clang libclang-rt-dev                                        # adversarial tests: libFuzzer
 )
 
 missing=()

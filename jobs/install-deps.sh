@@ -13,6 +13,7 @@ PACKAGES=(
   python3-matplotlib
   python3-qutip python3-mpmath                                 # master-equation cross-checks (labels qutip, reference)
   slurm-wlm munge                                              # Slurm job tests
+  clang libclang-rt-dev                                        # adversarial tests: libFuzzer
 )
 
 missing=()

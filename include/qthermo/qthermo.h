@@ -256,7 +256,8 @@ qt_workspace *qt_workspace_alloc(qt_model model, int max_N, unsigned flags);
 unsigned qt_workspace_flags(const qt_params *p, const qt_options *o);
 void qt_workspace_free(qt_workspace **w);
 /* Bytes held by a workspace, and what qt_workspace_alloc would take
- * (without allocating; 0 for invalid arguments): for memory estimates. */
+ * (without allocating; 0 for invalid arguments and for sizes beyond what
+ * LAPACK can index, N > 46338): for memory estimates. */
 size_t qt_workspace_bytes(const qt_workspace *w);
 size_t qt_workspace_estimate(qt_model model, int max_N, unsigned flags);
 

@@ -1,6 +1,7 @@
 /* Workspaces: everything a solve needs, allocated once for the largest
  * problem (GSL/FFTW style), so qt_solve never allocates. */
 #include <lapacke.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +10,8 @@
 typedef struct {
     qt_workspace *w;
     int failed;
-    int dry; /* only count the bytes (qt_workspace_estimate) */
+    int dry;       /* only count the bytes (qt_workspace_estimate) */
+    int too_large; /* a LAPACK size does not fit lapack_int */
 } arena;
 
 /* calloc that records the size and remembers a failure (checked once). */
@@ -24,6 +26,19 @@ static void *take(arena *A, size_t count, size_t size)
     if (!p) A->failed = 1;
     A->w->bytes += count * size;
     return p;
+}
+
+/* A LAPACK work length, computed in size_t: lengths beyond int (the type of
+ * the stored lengths; lapack_int is int32 or int64) would wrap, N >= 46341
+ * for dstevd's 1 + 4N + N^2, to a wrong, possibly too small, workspace.
+ * Such a plan is refused as a whole. */
+static int lapack_len(arena *A, size_t n)
+{
+    if (n > (size_t)INT_MAX) {
+        A->too_large = 1;
+        return 1;
+    }
+    return (int)n;
 }
 
 static int imax(int a, int b)
@@ -60,8 +75,10 @@ static void alloc_nsite(arena *A, int N)
     w->P = take(A, 2 * (size_t)N, sizeof(double));
     w->h_site = take(A, N, sizeof(double));
     w->g_site = take(A, N, sizeof(double));
-    w->lwork = imax(1 + 4 * N + N * N, 18 * N); /* dstevd (uniform), dstemr (non-uniform) */
-    w->liwork = imax(3 + 5 * N, 10 * N);        /* dstevd, dstemr */
+    size_t dstevd = 1 + 4 * (size_t)N + nn, dstemr = 18 * (size_t)N;
+    w->lwork = lapack_len(A, dstevd > dstemr ? dstevd : dstemr); /* uniform / non-uniform chain */
+    size_t idstevd = 3 + 5 * (size_t)N, idstemr = 10 * (size_t)N;
+    w->liwork = lapack_len(A, idstevd > idstemr ? idstevd : idstemr);
     w->lapack_iwork = take(A, w->liwork, sizeof(int));
     w->isuppz = take(A, 2 * (size_t)N, sizeof(int));
     w->dwork = take(A, w->lwork, sizeof(double));
@@ -189,11 +206,12 @@ unsigned qt_workspace_flags(const qt_params *p, const qt_options *o)
 qt_workspace *qt_workspace_alloc(qt_model model, int max_N, unsigned flags)
 {
     if (model == QT_MODEL_NSITE && (max_N < 2 || max_N > QT_MAX_SITES)) return NULL;
+    if (!qt_workspace_estimate(model, max_N, flags)) return NULL; /* before any allocation */
     qt_workspace *w = calloc(1, sizeof *w);
     if (!w) return NULL;
-    arena A = {w, 0, 0};
+    arena A = {w, 0, 0, 0};
     plan_workspace(&A, model, max_N, flags);
-    if (A.failed) qt_workspace_free(&w);
+    if (A.failed || A.too_large) qt_workspace_free(&w);
     return w;
 }
 
@@ -202,9 +220,9 @@ size_t qt_workspace_estimate(qt_model model, int max_N, unsigned flags)
     if (model == QT_MODEL_NSITE && (max_N < 2 || max_N > QT_MAX_SITES)) return 0;
     qt_workspace w;
     memset(&w, 0, sizeof w);
-    arena A = {&w, 0, 1};
+    arena A = {&w, 0, 1, 0};
     plan_workspace(&A, model, max_N, flags);
-    return w.bytes + sizeof w;
+    return A.too_large ? 0 : w.bytes + sizeof w;
 }
 
 static void free_nsite_blocks(qt_workspace *w)

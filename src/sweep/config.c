@@ -23,6 +23,9 @@
 
 #include "outputs.h"
 
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
 /* Keys of a config besides the parameter table's rows. */
 static const char *const structure_keys[] = {"axes", "observables"};
 #define N_STRUCTURE_KEYS 2
@@ -258,60 +261,35 @@ static void fill_range(sw_axis *ax, double start, double stop, int logsp)
     if (num > 1) ax->v[num - 1] = stop;
 }
 
-/* An axis of names (master_equation, spectral, bath): a list of choices,
- * stored as their indices. */
-static int parse_choice_axis(ctx_t *c, const yaml_node_t *n, const char *key, sw_axis *ax)
+/* A range axis as written: {start, stop, num[, log]}. */
+typedef struct {
+    double start, stop;
+    int64_t num;
+    int logsp;
+} axis_range;
+
+static int check_list(ctx_t *c, const yaml_node_t *n, const char *key, int64_t *len)
 {
-    const qt_param_info *pi = ax->param;
-    int n_choices = 0, iv;
-    while (pi->choices[n_choices]) n_choices++;
-    if (n->type != YAML_SEQUENCE_NODE)
-        return fail(c, n, key, "wrong type: expected a list of names, got %s", node_kind(n));
-    int64_t len = n->data.sequence.items.top - n->data.sequence.items.start;
-    if (len < 1) return fail(c, n, key, "empty axis: give at least one value");
-    ax->v = malloc((size_t)len * sizeof(double));
-    if (!ax->v) return fail(c, n, key, "out of memory");
-    ax->n = len;
-    for (int64_t i = 0; i < len; i++) {
-        char sub[96];
+    char sub[96];
+    double v;
+    *len = n->data.sequence.items.top - n->data.sequence.items.start;
+    if (*len < 1) return fail(c, n, key, "empty axis: give at least one value");
+    if (*len > SW_MAX_AXIS_LEN)
+        return fail(c, n, key, "too large (%lld values): an axis has at most %d points",
+                    (long long)*len, SW_MAX_AXIS_LEN);
+    for (int64_t i = 0; i < *len; i++) {
         snprintf(sub, sizeof sub, "%s[%lld]", key, (long long)i);
-        const yaml_node_t *e = node_at(c, n->data.sequence.items.start[i]);
-        if (get_enum(c, e, sub, pi->choices, n_choices, &iv)) return -1;
-        for (int64_t j = 0; j < i; j++)
-            if (ax->v[j] == iv) return fail(c, e, sub, "'%s' given twice", pi->choices[iv]);
-        ax->v[i] = iv;
+        if (get_double(c, node_at(c, n->data.sequence.items.start[i]), sub, &v)) return -1;
     }
     return 0;
 }
 
-/* A list of numbers, or {start, stop, num, log}. */
-static int parse_axis(ctx_t *c, const yaml_node_t *n, const char *key, sw_axis *ax)
+static int check_range(ctx_t *c, const yaml_node_t *n, const char *key, axis_range *r)
 {
-    if (ax->param && ax->param->type == QT_PT_ENUM) return parse_choice_axis(c, n, key, ax);
     char sub[96];
-    if (n->type == YAML_SEQUENCE_NODE) {
-        int64_t len = n->data.sequence.items.top - n->data.sequence.items.start;
-        if (len < 1) return fail(c, n, key, "empty axis: give at least one value");
-        ax->v = malloc((size_t)len * sizeof(double));
-        if (!ax->v) return fail(c, n, key, "out of memory");
-        ax->n = len;
-        for (int64_t i = 0; i < len; i++) {
-            snprintf(sub, sizeof sub, "%s[%lld]", key, (long long)i);
-            if (get_double(c, node_at(c, n->data.sequence.items.start[i]), sub, &ax->v[i]))
-                return -1;
-        }
-        return 0;
-    }
-    if (n->type != YAML_MAPPING_NODE)
-        return fail(
-            c, n, key,
-            "wrong type: expected a list of numbers or {start, stop, num[, log]}, got %s%s%s",
-            scalar(n) ? "'" : "", scalar(n) ? scalar(n) : node_kind(n), scalar(n) ? "'" : "");
     static const char *const keys[] = {"start", "stop", "num", "log"};
     if (check_mapping(c, n, key, keys, 4)) return -1;
-    double start, stop;
     long num;
-    int logsp = 0;
     const yaml_node_t *v;
     for (int i = 0; i < 3; i++)
         if (!lookup(c, n, keys[i], NULL)) {
@@ -319,27 +297,89 @@ static int parse_axis(ctx_t *c, const yaml_node_t *n, const char *key, sw_axis *
             return fail(c, n, sub, "missing (a range needs start, stop and num)");
         }
     snprintf(sub, sizeof sub, "%s.start", key);
-    if (get_double(c, lookup(c, n, "start", NULL), sub, &start)) return -1;
+    if (get_double(c, lookup(c, n, "start", NULL), sub, &r->start)) return -1;
     snprintf(sub, sizeof sub, "%s.stop", key);
-    if (get_double(c, lookup(c, n, "stop", NULL), sub, &stop)) return -1;
+    if (get_double(c, lookup(c, n, "stop", NULL), sub, &r->stop)) return -1;
     snprintf(sub, sizeof sub, "%s.num", key);
     v = lookup(c, n, "num", NULL);
     if (get_int(c, v, sub, LONG_MIN, LONG_MAX, &num)) return -1;
     if (num < 1) return fail(c, v, sub, "must be >= 1 (got %ld)", num);
-    if ((int64_t)num > SW_MAX_POINTS / c->points)
-        return fail(c, v, sub, "too large (got %ld): the grid would have more than %lld points",
-                    num, (long long)SW_MAX_POINTS);
+    if (num > SW_MAX_AXIS_LEN)
+        return fail(c, v, sub, "too large (got %ld): an axis has at most %d points", num,
+                    SW_MAX_AXIS_LEN);
+    r->num = num;
+    r->logsp = 0;
     if ((v = lookup(c, n, "log", NULL))) {
         snprintf(sub, sizeof sub, "%s.log", key);
-        if (get_bool(c, v, sub, &logsp)) return -1;
-        if (logsp && !(start > 0 && stop > 0))
-            return fail(c, v, sub, "log spacing needs start > 0 and stop > 0 (got %g, %g)", start,
-                        stop);
+        if (get_bool(c, v, sub, &r->logsp)) return -1;
+        if (r->logsp && !(r->start > 0 && r->stop > 0))
+            return fail(c, v, sub, "log spacing needs start > 0 and stop > 0 (got %g, %g)",
+                        r->start, r->stop);
     }
-    ax->v = malloc((size_t)num * sizeof(double));
-    if (!ax->v) return fail(c, n, key, "out of memory for %ld values", num);
-    ax->n = num;
-    fill_range(ax, start, stop, logsp);
+    return 0;
+}
+
+/* Pass 1: check an axis (a list of numbers, or {start, stop, num, log}) and
+ * give its length, allocating nothing: the grid's size is bounded before
+ * any axis is filled. */
+static int check_axis(ctx_t *c, const yaml_node_t *n, const char *key, int64_t *len, axis_range *r)
+{
+    if (n->type == YAML_SEQUENCE_NODE) return check_list(c, n, key, len);
+    if (n->type != YAML_MAPPING_NODE)
+        return fail(
+            c, n, key,
+            "wrong type: expected a list of numbers or {start, stop, num[, log]}, got %s%s%s",
+            scalar(n) ? "'" : "", scalar(n) ? scalar(n) : node_kind(n), scalar(n) ? "'" : "");
+    if (check_range(c, n, key, r)) return -1;
+    *len = r->num;
+    return 0;
+}
+
+/* Pass 1 of an axis of names (master_equation, spectral, bath): a list of
+ * distinct choices. */
+static int check_choices(ctx_t *c, const yaml_node_t *n, const char *key, const qt_param_info *pi,
+                         int64_t *len)
+{
+    int n_choices = 0, iv, seen[16] = {0};
+    while (pi->choices[n_choices]) n_choices++;
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail(c, n, key, "wrong type: expected a list of names, got %s", node_kind(n));
+    *len = n->data.sequence.items.top - n->data.sequence.items.start;
+    if (*len < 1) return fail(c, n, key, "empty axis: give at least one value");
+    for (int64_t i = 0; i < *len; i++) {
+        char sub[96];
+        snprintf(sub, sizeof sub, "%s[%lld]", key, (long long)i);
+        const yaml_node_t *e = node_at(c, n->data.sequence.items.start[i]);
+        if (get_enum(c, e, sub, pi->choices, n_choices, &iv)) return -1;
+        if (seen[iv]++) return fail(c, e, sub, "'%s' given twice", pi->choices[iv]);
+    }
+    return 0;
+}
+
+/* Pass 2 of an axis of names: the indices of the choices. */
+static int fill_choices(ctx_t *c, const yaml_node_t *n, const char *key, int64_t len, sw_axis *ax)
+{
+    ax->v = malloc((size_t)len * sizeof(double));
+    if (!ax->v) return fail(c, n, key, "out of memory");
+    ax->n = len;
+    for (int64_t i = 0; i < len; i++)
+        ax->v[i] = qt_param_choice(ax->param, scalar(node_at(c, n->data.sequence.items.start[i])));
+    return 0;
+}
+
+/* Pass 2: the values of an axis checked by check_axis. */
+static int fill_axis(ctx_t *c, const yaml_node_t *n, const char *key, const axis_range *r,
+                     int64_t len, sw_axis *ax)
+{
+    ax->v = malloc((size_t)len * sizeof(double));
+    if (!ax->v) return fail(c, n, key, "out of memory for %lld values", (long long)len);
+    ax->n = len;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        for (int64_t i = 0; i < len; i++)
+            ax->v[i] = strtod(scalar(node_at(c, n->data.sequence.items.start[i])), NULL);
+        return 0;
+    }
+    fill_range(ax, r->start, r->stop, r->logsp);
     return 0;
 }
 
@@ -351,6 +391,9 @@ static int parse_N(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
             scalar(n) ? "'" : "", scalar(n) ? scalar(n) : node_kind(n), scalar(n) ? "'" : "");
     int len = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
     if (len < 1) return fail(c, n, "axes.N", "empty axis: give at least one value");
+    if (len > SW_MAX_GROUPS)
+        return fail(c, n, "axes.N", "too many values (%d): at most %d chain lengths", len,
+                    SW_MAX_GROUPS);
     cfg->N = malloc((size_t)len * sizeof(int));
     if (!cfg->N) return fail(c, n, "axes.N", "out of memory");
     for (int i = 0; i < len; i++) {
@@ -361,6 +404,11 @@ static int parse_N(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
         if (get_int(c, e, sub, LONG_MIN, LONG_MAX, &v)) return -1;
         if (v < 2) return fail(c, e, sub, "N must be >= 2 (got %ld)", v);
         if (v > QT_MAX_SITES) return fail(c, e, sub, "N must be <= %d (got %ld)", QT_MAX_SITES, v);
+        if (!qt_workspace_estimate(QT_MODEL_NSITE, (int)v, 0))
+            return fail(c, e, sub,
+                        "N = %ld is too large: the eigensolver's work array alone needs %.0f GB "
+                        "of memory and more entries than LAPACK can index (N <= 46338)",
+                        v, 8e-9 * (double)v * (double)v);
         for (int j = 0; j < i; j++)
             if (cfg->N[j] == v) return fail(c, e, sub, "N = %ld given twice", v);
         cfg->N[i] = (int)v;
@@ -427,7 +475,8 @@ static int check_axis_values(ctx_t *c, const yaml_node_t *n, const char *key, co
     return 0;
 }
 
-static int add_axis(ctx_t *c, const yaml_node_t *n, const qt_param_info *pi, sw_config *cfg)
+static int add_axis(ctx_t *c, const yaml_node_t *n, const qt_param_info *pi, const axis_range *r,
+                    int64_t len, sw_config *cfg)
 {
     char key[48];
     snprintf(key, sizeof key, "axes.%s", pi->name);
@@ -437,11 +486,8 @@ static int add_axis(ctx_t *c, const yaml_node_t *n, const qt_param_info *pi, sw_
     ax->param = pi;
     ax->name = pi->name;
     ax->derived = !strcmp(pi->name, "T_mean") ? 1 : !strcmp(pi->name, "T_diff") ? 2 : 0;
-    if (parse_axis(c, n, key, ax)) return -1;
-    if (ax->n > SW_MAX_POINTS / c->points)
-        return fail(c, n, key, "the grid would have more than %lld points",
-                    (long long)SW_MAX_POINTS);
-    c->points *= ax->n;
+    if (pi->type == QT_PT_ENUM) return fill_choices(c, n, key, len, ax);
+    if (fill_axis(c, n, key, r, len, ax)) return -1;
     return check_axis_values(c, n, key, ax);
 }
 
@@ -488,9 +534,24 @@ static int parse_axes(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
     if (parse_group_axis(c, n, cfg)) return -1;
     const qt_param_info *rows[64];
     int n_rows = axis_rows(cfg->model, rows);
+    axis_range rng[64] = {{0}};
+    int64_t len[64] = {0};
+    for (int r = 0; r < n_rows; r++) { /* sizes first: the grid is bounded before any fill */
+        const yaml_node_t *v = lookup(c, n, rows[r]->name, NULL);
+        char key[48];
+        snprintf(key, sizeof key, "axes.%s", rows[r]->name);
+        if (!v) continue;
+        if (rows[r]->type == QT_PT_ENUM ? check_choices(c, v, key, rows[r], &len[r])
+                                        : check_axis(c, v, key, &len[r], &rng[r]))
+            return -1;
+        if (len[r] > SW_MAX_POINTS / c->points)
+            return fail(c, v, key, "the grid would have more than %lld points",
+                        (long long)SW_MAX_POINTS);
+        c->points *= len[r];
+    }
     for (int r = 0; r < n_rows; r++) {
         const yaml_node_t *v = lookup(c, n, rows[r]->name, NULL);
-        if (v && add_axis(c, v, rows[r], cfg)) return -1;
+        if (v && add_axis(c, v, rows[r], &rng[r], len[r], cfg)) return -1;
     }
     return check_mean_diff(c, n, cfg);
 }
@@ -794,24 +855,79 @@ static void describe_point(const sw_config *cfg, int N, const int64_t *idx, char
                                  cfg->axis[a].name, cfg->axis[a].v[idx[a]]);
 }
 
-/* Last line of defence: the library's own check on every axis value. */
+/* Last line of defence: the library's own check on every axis value and
+ * every N, each varied alone (n_N + the axis lengths checks, not their
+ * product: a grid of 2^40 points is checked in moments). */
+static int check_one(ctx_t *c, const sw_config *cfg, int N, const int64_t *idx)
+{
+    qt_params p;
+    char m[256], where[256];
+    sw_config_point(cfg, N, idx, &p);
+    if (qt_params_check(&p, m, sizeof m) == QT_OK) return 0;
+    describe_point(cfg, N, idx, where, sizeof where);
+    return fail(c, NULL, "axes", "%s (at %s)", m, where);
+}
+
 static int check_points(ctx_t *c, const sw_config *cfg)
 {
     int64_t idx[SW_MAX_AXES] = {0};
     for (int n_i = 0; n_i < cfg->n_N; n_i++)
-        for (int a = 0; a < cfg->n_axes; a++)
-            for (int64_t i = 0; i < cfg->axis[a].n; i++) {
-                qt_params p;
-                char m[256], where[256];
-                idx[a] = i;
-                sw_config_point(cfg, cfg->N[n_i], idx, &p);
-                if (qt_params_check(&p, m, sizeof m) != QT_OK) {
-                    describe_point(cfg, cfg->N[n_i], idx, where, sizeof where);
-                    return fail(c, NULL, "axes", "%s (at %s)", m, where);
-                }
-                idx[a] = 0;
-            }
+        if (check_one(c, cfg, cfg->N[n_i], idx)) return -1;
+    for (int a = 0; a < cfg->n_axes; a++) {
+        for (int64_t i = 0; i < cfg->axis[a].n; i++) {
+            idx[a] = i;
+            if (check_one(c, cfg, cfg->N[0], idx)) return -1;
+        }
+        idx[a] = 0;
+    }
     return 0;
+}
+
+/* Anchors defined by an event (libyaml keeps them in a list searched
+ * linearly for every anchor and alias: quadratic in their number). */
+static int has_anchor(const yaml_event_t *ev)
+{
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        return ev->data.scalar.anchor != NULL;
+    case YAML_SEQUENCE_START_EVENT:
+        return ev->data.sequence_start.anchor != NULL;
+    case YAML_MAPPING_START_EVENT:
+        return ev->data.mapping_start.anchor != NULL;
+    default:
+        return 0;
+    }
+}
+
+/* Size, nesting depth and anchors, checked on libyaml's event stream before
+ * any document is built: libyaml's scanner takes time quadratic in the depth
+ * of flow collections, its loader in the number of anchors; no valid config
+ * is deeper than 3. */
+static int check_shape(ctx_t *c, const char *text, size_t len)
+{
+    if (len > SW_MAX_CONFIG_BYTES)
+        return fail(c, NULL, "config", "larger than %d bytes (got %zu)", SW_MAX_CONFIG_BYTES, len);
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    int depth = 0, anchors = 0, done = 0;
+    const char *why = NULL;
+    if (!yaml_parser_initialize(&parser)) return fail(c, NULL, "config", "out of memory");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    while (!done && !why && yaml_parser_parse(&parser, &ev)) {
+        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) depth++;
+        if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) depth--;
+        anchors += has_anchor(&ev);
+        if (depth > SW_MAX_DEPTH)
+            why = "lists or mappings nested deeper than " STR(SW_MAX_DEPTH) " levels";
+        if (anchors > SW_MAX_ANCHORS) why = "more than " STR(SW_MAX_ANCHORS) " anchors (&name)";
+        if (why)
+            snprintf(c->msg, c->msglen, "%s:%lu: config: %s", c->fname,
+                     (unsigned long)ev.start_mark.line + 1, why);
+        done = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    return why ? -1 : 0; /* a syntax error is reported by the document load */
 }
 
 static int parse_document(ctx_t *c, sw_config *cfg)
@@ -842,6 +958,7 @@ int sw_config_parse(const char *fname, const char *text, size_t len, sw_config *
     yaml_document_t doc;
     int rc = -1;
     if (memchr(text, 0, len)) return fail(&c, NULL, "config", "contains a NUL byte");
+    if (check_shape(&c, text, len)) return -1;
     if (!yaml_parser_initialize(&parser)) return fail(&c, NULL, "config", "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {
@@ -916,8 +1033,8 @@ int sw_read_file(const char *path, char **text, size_t *len, char *msg, size_t m
         size_t got = fread(buf + n, 1, cap - n - 1, f);
         n += got;
         if (got == 0) break;
-        if (n > ((size_t)1 << 24)) {
-            snprintf(msg, msglen, "%s: config larger than 16 MiB", path);
+        if (n > SW_MAX_CONFIG_BYTES) {
+            snprintf(msg, msglen, "%s:1: config: larger than %d bytes", path, SW_MAX_CONFIG_BYTES);
             free(buf);
             fclose(f);
             return -1;

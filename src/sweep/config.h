@@ -16,6 +16,14 @@
 #define SW_MAX_OUT    32  /* entries of the output table (outputs.c) */
 #define SW_MSG_LEN    640 /* one error message */
 #define SW_MAX_POINTS (INT64_C(1) << 40)
+/* Limits checked before anything is allocated: values on one axis, chain
+ * lengths (groups), config size, nesting (no valid config is deeper than 3)
+ * and YAML anchors. */
+#define SW_MAX_AXIS_LEN     (1 << 24)
+#define SW_MAX_GROUPS       10000
+#define SW_MAX_CONFIG_BYTES (1 << 20)
+#define SW_MAX_DEPTH        32
+#define SW_MAX_ANCHORS      64
 
 /* An axis is a row of the parameter table with QT_PF_AXIS; axes appear in
  * datasets in table order. */

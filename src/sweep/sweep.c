@@ -27,6 +27,7 @@
 #include "config.h"
 #include "grid.h"
 #include "log.h"
+#include "memlimit.h"
 #include "outfile.h"
 #include "outputs.h"
 #include "scheduler.h"
@@ -103,18 +104,6 @@ static int parse_args(int argc, char **argv, sweep_args *a, char *msg, size_t le
     return 0;
 }
 
-static double mem_available_bytes(void)
-{
-    FILE *f = fopen("/proc/meminfo", "r");
-    char line[256];
-    double kb = -1;
-    if (!f) return -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
-    fclose(f);
-    return kb * 1024;
-}
-
 /* Workspace bytes per computing rank, from the library's own plan. */
 static double workspace_estimate(const sw_config *cfg, int max_N)
 {
@@ -165,7 +154,7 @@ static int check_memory(const sw_config *cfg, const sw_grid *g, int size, int lo
     const int computing = size == 1 ? 1 : (local_ranks > 1 ? local_ranks - 1 : 1);
     double mem = (double)g->total + 4.0 * SW_BATCH_MAX * g->max_rec * 8.0 +
                  computing * workspace_estimate(cfg, g->max_N);
-    double avail = mem_available_bytes();
+    double avail = sw_memory_available("");
     if (avail <= 0 || mem <= avail) return 0;
     char need[32], have[32];
     human(mem, need, sizeof need);

@@ -105,6 +105,7 @@ typedef struct {
     double tol;             /* eigenvalues closer than tol form one degenerate cluster */
     double phase_threshold; /* |phi| <= this gives phase 0 */
     int want_gap;           /* also compute relaxation rate(s): an extra eigen-solve */
+    int want_secular_ratio; /* also compute secular_ratio (O(N^2) per point; NaN otherwise) */
     int force_coupled;      /* testing: solve the zero-frequency sector as one complex
                                system even when populations decouple */
 } qt_options;

@@ -138,6 +138,16 @@ static int given(const qt_arg_pair *pairs, int n, const char *name)
 
 int qt_arg_required(const qt_arg_pair *pairs, int n, qt_model model)
 {
+    for (int i = 0; i < qt_param_count(); i++) { /* T_sites replaces T_L: not both */
+        const qt_param_info *pi = qt_param_at(i);
+        if (pi->replaced_by && (pi->models & (1u << model)) && given(pairs, n, pi->name) &&
+            given(pairs, n, pi->replaced_by)) {
+            fprintf(stderr,
+                    "qthermo point: option --%s replaces --%s: give one of them, not both\n",
+                    pi->replaced_by, pi->name);
+            return 1;
+        }
+    }
     for (int i = 0; i < qt_param_count(); i++) {
         const qt_param_info *pi = qt_param_at(i);
         if (!(pi->flags & QT_PF_REQUIRED) || !(pi->models & (1u << model))) continue;

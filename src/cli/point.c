@@ -135,6 +135,7 @@ static int parse_point_args(int argc, char **argv, point_request *rq)
     if (model < 0) return 1;
     qt_params_default(&rq->p, (qt_model)model);
     qt_options_default(&rq->o);
+    rq->o.want_secular_ratio = 1; /* one point: the diagnostic costs nothing */
     if (apply_all(pairs, n, rq)) return 1;
     char msg[256];
     if (qt_params_check(&rq->p, msg, sizeof msg) || qt_options_check(&rq->o, msg, sizeof msg)) {

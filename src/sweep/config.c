@@ -840,6 +840,8 @@ static int check_solver_limits(ctx_t *c, const yaml_node_t *root, const yaml_nod
                             sw_outputs[cfg->out[k]].name, QT_GAP_MAX_D, QT_GAP_MAX_D / 2, max_N);
             cfg->opt.want_gap = 1;
         }
+    for (int k = 0; k < cfg->n_out; k++)
+        if (!strcmp(sw_outputs[cfg->out[k]].name, "secular_ratio")) cfg->opt.want_secular_ratio = 1;
     cfg->ws_flags = axes_workspace_flags(cfg);
     return 0;
 }

@@ -845,6 +845,8 @@ static int fail(sw_writer_state *w, const char *fmt, const char *what)
     return -1;
 }
 
+static int finish_sync(sw_writer_state *w);
+
 /* Remember a written batch until the next commit. */
 static int queue_done(sw_writer_state *w, int b, int64_t start, int64_t count)
 {
@@ -877,7 +879,11 @@ static int h5_write_batch(sw_writer_state *w, int b, int64_t start, int64_t coun
         H5Sclose(ms);
         if (err < 0) return fail(w, "writing %s", o->name);
     }
-    return queue_done(w, b, start, count);
+    if (queue_done(w, b, start, count)) return -1;
+    /* a background sync that has finished: its batches get their done
+     * flags now rather than at the next commit */
+    if (w->sync.running && atomic_load(&w->sync.finished)) return finish_sync(w);
+    return 0;
 }
 
 /* done = 1 for the points [start, start + count) of block b. */

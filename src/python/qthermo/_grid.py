@@ -5,7 +5,7 @@ import ctypes
 import numpy as np
 
 from . import _table as T
-from ._lib import ParamInfo, lib
+from ._lib import ParamInfo, lib, one_blas_thread
 from ._point import Request, scalar_value
 
 _DP = ctypes.POINTER(ctypes.c_double)
@@ -104,13 +104,14 @@ def _solve(rq, params, cols, obs, caps, n, flags, max_n):
         if not w or not r:
             raise MemoryError("qthermo: out of memory for N = %d" % max_n)
         k = len(params)
-        st = lib.qt_solve_grid(
-            rq.p, rq.o, (ctypes.POINTER(ParamInfo) * k)(*[p.ptr for p in params]),
-            (_DP * k)(*[c.ctypes.data_as(_DP) for c in cols]), k,
-            (ctypes.c_int * len(obs))(*[o.index for o in obs]),
-            (ctypes.c_int * len(obs))(*caps),
-            (_DP * len(obs))(*[a.ctypes.data_as(_DP) for a in outs]), len(obs), n, w, r,
-            status.ctypes.data_as(ctypes.POINTER(ctypes.c_int)))
+        args = (rq.p, rq.o, (ctypes.POINTER(ParamInfo) * k)(*[p.ptr for p in params]),
+                (_DP * k)(*[c.ctypes.data_as(_DP) for c in cols]), k,
+                (ctypes.c_int * len(obs))(*[o.index for o in obs]),
+                (ctypes.c_int * len(obs))(*caps),
+                (_DP * len(obs))(*[a.ctypes.data_as(_DP) for a in outs]), len(obs), n, w, r,
+                status.ctypes.data_as(ctypes.POINTER(ctypes.c_int)))
+        with one_blas_thread():
+            st = lib.qt_solve_grid(*args)
     finally:
         lib.qt_workspace_free(ctypes.byref(w))
         lib.qt_result_free(ctypes.byref(r))

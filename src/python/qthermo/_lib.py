@@ -113,3 +113,27 @@ _PROTOTYPES = {
 for _name, (_res, _args) in _PROTOTYPES.items():
     _f = getattr(lib, _name)
     _f.restype, _f.argtypes = _res, _args
+
+
+class one_blas_thread:
+    """OpenBLAS on one thread while the library solves, as `qthermo` runs it
+    (per-point matrices are small, and the same thread count gives the same
+    bits); the caller's setting (numpy's) is restored afterwards."""
+    _set = getattr(lib, "openblas_set_num_threads", None)
+    _get = getattr(lib, "openblas_get_num_threads", None)
+
+    def __enter__(self):
+        self.saved = self._get() if self._get and self._set else None
+        if self.saved is not None and self.saved != 1:
+            self._set(1)
+
+    def __exit__(self, *exc):
+        if self.saved is not None and self.saved != 1:
+            self._set(self.saved)
+        return False
+
+
+if one_blas_thread._set:
+    one_blas_thread._set.restype, one_blas_thread._set.argtypes = None, [ctypes.c_int]
+if one_blas_thread._get:
+    one_blas_thread._get.restype, one_blas_thread._get.argtypes = ctypes.c_int, []

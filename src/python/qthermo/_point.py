@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from . import _table as T
-from ._lib import lib
+from ._lib import lib, one_blas_thread
 
 
 class Request:
@@ -159,7 +159,8 @@ def point(model="nsite", **params):
     try:
         if not w or not r:
             raise MemoryError("qthermo: out of memory for %d sites" % n)
-        st = lib.qt_solve(rq.p, rq.o, w, r)
+        with one_blas_thread():
+            st = lib.qt_solve(rq.p, rq.o, w, r)
         out = rq.parameters()
         out["status"] = lib.qt_status_name(st).decode()
         if st != 0:

@@ -318,10 +318,14 @@ int qt_result_get(const qt_result *r, const char *name, double *out, int cap);
 /* The algorithm that produced r (QT_PATH_*, for qt_path_name). */
 int qt_result_path(const qt_result *r);
 
+/* The axes T_mean / T_diff: the model's two temperatures (T_L, T_R or T_1,
+ * T_2) = T_mean +- T_diff / 2. QT_EINVAL when one would be negative. */
+int qt_params_set_mean_diff(qt_params *p, double T_mean, double T_diff);
+
 /* Solve n points in one workspace. Every point starts from *p and *o; then
  * parameter params[c] takes the value columns[c][i] (enums: the index of the
- * choice). Observable obs[k] of point i goes to out[k] + i * caps[k]
- * (cap[k] values, NaN-padded; NaN for a failed point) and its status to
+ * choice; T_mean and T_diff together as qt_params_set_mean_diff). Observable obs[k] of point i goes
+ * to out[k] + i * caps[k] (cap[k] values, NaN-padded; NaN for a failed point) and its status to
  * status[i]. Returns QT_OK, or QT_EINVAL for a bad argument (nothing solved);
  * the points' own failures are only in status[]. */
 int qt_solve_grid(const qt_params *p, const qt_options *o, const qt_param_info *const *params,

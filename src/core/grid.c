@@ -1,6 +1,7 @@
 /* qt_solve_grid: many points in one workspace, parameters from columns (the
  * loop a binding such as the Python module would otherwise run per point). */
 #include <math.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -19,13 +20,36 @@ static int grid_args_ok(const qt_params *p, const qt_param_info *const *params,
     return 1;
 }
 
+int qt_params_set_mean_diff(qt_params *p, double T_mean, double T_diff)
+{
+    double hi = T_mean + 0.5 * T_diff, lo = T_mean - 0.5 * T_diff;
+    if (!(T_mean - 0.5 * fabs(T_diff) >= 0.0) || !isfinite(hi)) return QT_EINVAL;
+    if (lo < 0) lo = 0; /* rounding only */
+    int which = 0;
+    for (int i = 0; i < qt_param_count() && which < 2; i++) {
+        const qt_param_info *pi = qt_param_at(i);
+        if ((pi->flags & QT_PF_REQUIRED) && !strcmp(pi->unit, "h/k_B") &&
+            (pi->models & (1u << p->model)))
+            qt_param_set(p, NULL, pi, which++ ? lo : hi);
+    }
+    return QT_OK;
+}
+
 /* Point i's parameters: the base with every column's value set. */
 static int point_params(const qt_param_info *const *params, const double *const *columns,
                         int n_columns, long i, qt_params *p, qt_options *o)
 {
-    for (int c = 0; c < n_columns; c++)
-        if (qt_param_set(p, o, params[c], columns[c][i])) return QT_EINVAL;
-    return QT_OK;
+    double mean_diff[2] = {NAN, NAN};
+    int derived = 0;
+    for (int c = 0; c < n_columns; c++) {
+        if (params[c]->flags & QT_PF_DERIVED) {
+            mean_diff[strcmp(params[c]->name, "T_mean") != 0] = columns[c][i];
+            derived = 1;
+        } else if (qt_param_set(p, o, params[c], columns[c][i])) {
+            return QT_EINVAL;
+        }
+    }
+    return derived ? qt_params_set_mean_diff(p, mean_diff[0], mean_diff[1]) : QT_OK;
 }
 
 static void store_point(const qt_result *r, int ok, const int *obs, const int *caps,

@@ -184,7 +184,7 @@ class OpenSweepFile(unittest.TestCase):
                                "configs")
         env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
         cls.files = {}
-        for name in ("small_nsite", "small_lambda"):
+        for name in ("small_nsite", "small_lambda", "small_vee_meandiff"):
             out = os.path.join(cls.dir, name + ".h5")
             subprocess.run([QTHERMO, "sweep", os.path.join(configs, name + ".yaml"), "-o", out,
                             "--progress", "0"], check=True, env=env, capture_output=True)
@@ -215,6 +215,22 @@ class OpenSweepFile(unittest.TestCase):
         ref = qthermo.grid("lambda", T_1=ds.T_1.values, T_2=ds.T_2.values, E_1=ds.E_1.values,
                            observables=["delta"])
         np.testing.assert_array_equal(ds.delta.values, ref.delta.transpose(*ds.delta.dims).values)
+
+    def test_mean_diff_axes(self):
+        """T_mean / T_diff set the two temperatures as the sweep sets them."""
+        ds = qthermo.open(self.files["small_vee_meandiff"])
+        ref = qthermo.grid("vee", T_mean=ds.T_mean.values, T_diff=ds.T_diff.values)
+        self.assertEqual(ref.T_mean.attrs["units"], "h/k_B")
+        for name in ("populations", "delta", "force", "heat_current"):
+            np.testing.assert_array_equal(ds[name].values,
+                                          ref[name].transpose(*ds[name].dims).values, name)
+        one = qthermo.point("vee", T_1=float(ds.T_mean[2] + 0.5 * ds.T_diff[0]),
+                            T_2=float(ds.T_mean[2] - 0.5 * ds.T_diff[0]))
+        self.assertEqual(one["delta"], float(ref.delta.isel(T_mean=2, T_diff=0)))
+        bad = qthermo.grid("nsite", N=6, g=1.0, T_mean=0.1, T_diff=[0.1, 0.3])
+        self.assertEqual(list(bad.status.values), [0, 5])  # T_R = 0.1 - 0.15 < 0: invalid
+        with self.assertRaisesRegex(TypeError, "T_mean and T_diff"):
+            qthermo.grid("nsite", N=6, g=1.0, T_mean=[0.5, 0.6])
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ _EXTRA_DIM = {T.EXT_POP: None, T.EXT_BATH: "bath", T.EXT_PAIR: "mode"}
 
 
 def _is_array(pi, v, xr):
+    if pi.flags & T.PF_DERIVED:
+        return True  # T_mean / T_diff: columns qt_solve_grid turns into temperatures
     if pi.type == T.LIST or pi.name == "populations":
         return False
     return isinstance(v, xr.DataArray) or np.ndim(v) > 0
@@ -34,6 +36,8 @@ def _as_dataarrays(arrays, xr):
         elif name in plain:
             out[name] = xr.DataArray(shaped[name], dims=["dim_%d" % i
                                                           for i in range(shaped[name].ndim)])
+        elif np.ndim(v) == 0:
+            out[name] = xr.DataArray(float(v))
         else:
             v = np.asarray(v)
             out[name] = xr.DataArray(v, dims=[name], coords={name: v})
@@ -177,6 +181,11 @@ def grid(model="nsite", observables=None, **params):
             scalars[name] = v
     rq = Request(model, scalars)
     rq.given.update(arrays)
+    derived = [p.name for p in T.model_params(mid) if p.flags & T.PF_DERIVED]
+    if any(d in arrays for d in derived):
+        if not all(d in arrays for d in derived):
+            raise TypeError("qthermo: give %s together" % " and ".join(derived))
+        rq.given.update(p.name for p in T.temperature_params(mid))
     rq.check()
     if rq.populations is not None:
         raise ValueError("qthermo: populations (prescribed) is for qthermo.point")
@@ -198,5 +207,6 @@ def grid(model="nsite", observables=None, **params):
     for name in names:
         ds.coords[name].attrs.update(T.find_param(name, mid).attrs())
     base = rq.parameters()
-    ds.attrs.update({k: v for k, v in base.items() if k not in arrays and np.ndim(v) == 0})
+    set_by_columns = set(arrays) | (rq.given - set(scalars))
+    ds.attrs.update({k: v for k, v in base.items() if k not in set_by_columns and np.ndim(v) == 0})
     return ds

@@ -93,3 +93,9 @@ def model_params(mid):
 
 def model_observables(mid):
     return [o for o in OBSERVABLES if o.models & (1 << mid)]
+
+
+def temperature_params(mid):
+    """The two temperatures T_mean / T_diff set (as qt_params_set_mean_diff
+    chooses them: the model's required rows in units of temperature)."""
+    return [p for p in model_params(mid) if p.flags & PF_REQUIRED and p.unit == "h/k_B"][:2]

@@ -13,6 +13,7 @@ PACKAGES=(
   python3-matplotlib
   python3-qutip python3-mpmath                                 # master-equation cross-checks (labels qutip, reference)
   slurm-wlm munge                                              # Slurm job tests
+  man-db                                                       # man -l (install test)
 )
 
 missing=()

@@ -61,7 +61,8 @@ def random_points(rng, n):
                              {"T_profile": "exponential"}, {"gap": True},
                              {"solver": "dense", "N": min(N, 6)}, {"h": 1.7, "gamma": 0.3},
                              {"T_sites": [rng.uniform(0.1, 1) for _ in range(N)]},
-                             {"disorder_W": 0.5, "seed": rng.randint(0, 99)}]))
+                             {"disorder_W": 0.5, "seed": rng.randint(0, 99)},
+                             {"master_equation": "local"}, {"master_equation": "redfield"}]))
         if "T_sites" in p:
             del p["T_L"], p["T_R"]
         out.append(("nsite", p))
@@ -155,6 +156,16 @@ class GridAgainstPoint(unittest.TestCase):
                 self.assert_cell(ds, "lambda", {"pair": i, "spectral": j},
                                  {"T_1": float(T[i]), "T_2": float(T[i] / 3), "spectral": s,
                                   "gap": True})
+
+    def test_master_equations_as_a_dimension(self):
+        mes = np.array(["global", "local", "redfield"])
+        ds = qthermo.grid("nsite", N=5, g=0.8, T_L=0.9, T_R=0.2, master_equation=mes,
+                          gamma=[0.1, 1.0])
+        for i, me in enumerate(mes):
+            for j, gam in enumerate([0.1, 1.0]):
+                self.assert_cell(ds, "nsite", {"master_equation": i, "gamma": j},
+                                 {"N": 5, "g": 0.8, "T_L": 0.9, "T_R": 0.2,
+                                  "master_equation": me, "gamma": gam})
 
     def test_numpy_broadcasting(self):
         g = np.linspace(0.2, 1.2, 3)[:, None]

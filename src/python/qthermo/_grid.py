@@ -58,11 +58,12 @@ def _column(pi, values):
 
 
 def _plan(rq, params, cols):
-    """Workspace flags and size for every point: the base's, and each option
-    column's values in turn (a dense or gap point needs its storage)."""
+    """Workspace flags and size for every point: the base's, and each value of
+    every option, enum and flag column in turn (a dense, gap, local or
+    redfield point needs its storage)."""
     flags = lib.qt_workspace_flags(rq.p, rq.o)
     for pi, col in zip(params, cols):
-        if pi.flags & T.PF_OPTION:
+        if pi.flags & T.PF_OPTION or pi.type in (T.ENUM, T.FLAG):
             base = rq.get(pi)
             for x in np.unique(col):
                 lib.qt_param_set(rq.p, rq.o, pi.ptr, float(x))

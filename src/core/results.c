@@ -25,41 +25,42 @@ typedef struct {
 #define AS_PTR(f)    SRC_PTR, offsetof(qt_result, f)
 #define AS_ARRAY(f)  SRC_ARRAY, offsetof(qt_result, f)
 
-/* In the order of the JSON of `qthermo point` (units: docs/physics.md, Units). */
+/* In the order of the JSON of `qthermo point` (units: docs/physics.md, Units; the vocabulary and
+ * long names of the sweep's output table, src/sweep/outputs.c). */
 /* clang-format off */
 static const observable_row rows[] = {
-    {{"site_population", NSITE, QT_EXT_POP, 0, 0, "1", "site population"}, AS_PTR(population)},
+    {{"site_population", NSITE, QT_EXT_POP, 0, 0, "1", "site population p_k"}, AS_PTR(population)},
     {{"populations", THREE, QT_EXT_POP, 0, 0, "1", "level population"}, AS_PTR(population)},
-    {{"x_cm", NSITE, QT_EXT_1, 0, 0, "1", "centre of mass"}, AS_DOUBLE(x_cm)},
-    {{"phi", NSITE, QT_EXT_1, 0, 0, "1", "thermophoretic displacement phi"}, AS_DOUBLE(phi)},
-    {{"phase", NSITE, QT_EXT_1, 1, 0, "1", "sign of phi"}, AS_INT(phase)},
+    {{"x_cm", NSITE, QT_EXT_1, 0, 0, "1", "centre of mass x_cm"}, AS_DOUBLE(x_cm)},
+    {{"phi", NSITE, QT_EXT_1, 0, 0, "1", "thermophoresis phi"}, AS_DOUBLE(phi)},
+    {{"phase", NSITE, QT_EXT_1, 1, 0, "1", "thermophoresis phase (+1 cold end, -1 hot end)"}, AS_INT(phase)},
     {{"peak_site", NSITE, QT_EXT_1, 1, 0, "1", "most populated site"}, AS_INT(peak_site)},
-    {{"soret", NSITE, QT_EXT_1, 0, 0, "k_B/h", "Soret coefficient"}, AS_DOUBLE(soret)},
-    {{"delta", THREE, QT_EXT_1, 0, 0, "1", "population difference P2 - P1"}, AS_DOUBLE(delta)},
-    {{"delta_formula", THREE, QT_EXT_1, 0, 0, "1", "closed form of P2 - P1"}, AS_DOUBLE(delta_formula)},
+    {{"soret", NSITE, QT_EXT_1, 0, 0, "k_B/h", "Soret coefficient S_T"}, AS_DOUBLE(soret)},
+    {{"delta", THREE, QT_EXT_1, 0, 0, "1", "population difference P_2 - P_1"}, AS_DOUBLE(delta)},
+    {{"delta_formula", THREE, QT_EXT_1, 0, 0, "1", "closed-form population difference"}, AS_DOUBLE(delta_formula)},
     {{"x_mean", THREE, QT_EXT_1, 0, 0, "1", "mean position <X>"}, AS_DOUBLE(x_mean)},
     {{"n1", THREE, QT_EXT_1, 0, 0, "1", "occupation of bath 1"}, AS_DOUBLE(n1)},
     {{"n2", THREE, QT_EXT_1, 0, 0, "1", "occupation of bath 2"}, AS_DOUBLE(n2)},
     {{"m_eff", THREE, QT_EXT_1, 0, 0, "1", "effective mass m*"}, AS_DOUBLE(m_eff)},
-    {{"omega2", THREE, QT_EXT_1, 0, 0, "gamma^2", "squared frequency Omega^2"}, AS_DOUBLE(omega2)},
-    {{"force", THREE, QT_EXT_1, 0, 0, "gamma^2", "thermophoretic force"}, AS_DOUBLE(force)},
-    {{"force_highT", THREE, QT_EXT_1, 0, 0, "gamma^2", "high-temperature force"},
+    {{"omega2", THREE, QT_EXT_1, 0, 0, "Gamma^2", "squared oscillator frequency Omega^2"}, AS_DOUBLE(omega2)},
+    {{"force", THREE, QT_EXT_1, 0, 0, "Gamma^2", "thermophoretic force"}, AS_DOUBLE(force)},
+    {{"force_highT", THREE, QT_EXT_1, 0, 0, "Gamma^2", "high-temperature force"},
      AS_DOUBLE(force_highT)},
-    {{"heat_current", ALL, QT_EXT_BATH, 0, 0, "h gamma", "heat current into the bath"},
+    {{"heat_current", ALL, QT_EXT_BATH, 0, 0, "h Gamma", "heat current into bath k"},
      AS_PTR(heat_current)},
     {{"energy", ALL, QT_EXT_1, 0, 0, "h", "mean energy"}, AS_DOUBLE(energy)},
-    {{"residual", ALL, QT_EXT_1, 0, 0, "gamma", "residual 1-norm of L(rho)"}, AS_DOUBLE(residual)},
+    {{"residual", ALL, QT_EXT_1, 0, 0, "Gamma", "steady-state residual"}, AS_DOUBLE(residual)},
     {{"trace_error", ALL, QT_EXT_1, 0, 0, "1", "trace error"}, AS_DOUBLE(trace_error)},
     {{"min_eigenvalue", ALL, QT_EXT_1, 0, 0, "1", "smallest eigenvalue of rho"},
      AS_DOUBLE(min_eigenvalue)},
     {{"secular_ratio", ALL, QT_EXT_1, 0, 0, "1", "secular ratio"}, AS_DOUBLE(secular_ratio)},
     {{"n_clusters", ALL, QT_EXT_1, 1, 0, "1", "degenerate clusters"}, AS_INT(n_clusters)},
     {{"max_cluster", ALL, QT_EXT_1, 1, 0, "1", "largest degenerate cluster"}, AS_INT(max_cluster)},
-    {{"relaxation_rate", NSITE, QT_EXT_1, 0, 1, "gamma", "relaxation rate"},
+    {{"relaxation_rate", NSITE, QT_EXT_1, 0, 1, "Gamma", "relaxation rate"},
      AS_DOUBLE(relaxation_rate)},
-    {{"relaxation_rates", THREE, QT_EXT_PAIR, 0, 1, "gamma", "relaxation rates"},
+    {{"relaxation_rates", THREE, QT_EXT_PAIR, 0, 1, "Gamma", "relaxation rate"},
      AS_ARRAY(relaxation_rates)},
-    {{"oscillator_roots", THREE, QT_EXT_PAIR, 0, 1, "gamma", "oscillator roots (Eq. 10)"},
+    {{"oscillator_roots", THREE, QT_EXT_PAIR, 0, 1, "Gamma", "oscillator root"},
      AS_ARRAY(oscillator_roots)},
 };
 /* clang-format on */

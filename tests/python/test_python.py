@@ -134,8 +134,9 @@ class GridAgainstPoint(unittest.TestCase):
         N = np.array([4, 7])
         ds = qthermo.grid("nsite", N=N, g=g, T_L=0.8, T_R=T_R)
         self.assertEqual(dict(ds.sizes), {"N": 2, "g": 3, "T_R": 2, "site": 7})
-        self.assertEqual(ds.g.attrs["units"], "h")
-        self.assertEqual(ds.T_R.attrs["units"], "h/k_B")
+        self.assertEqual(ds.g.attrs["qthermo_unit"], "h")
+        self.assertEqual(ds.T_R.attrs["long_name"], "right temperature T_R, in units of h/k_B")
+        self.assertEqual(ds.heat_current.attrs["qthermo_unit"], "h Gamma")
         self.assertIn("long_name", ds.phi.attrs)
         self.assertEqual(ds.attrs["T_L"], 0.8)
         for i, n in enumerate(N):
@@ -220,6 +221,20 @@ class OpenSweepFile(unittest.TestCase):
         np.testing.assert_array_equal(ds.phi.values, ref.phi.transpose(*ds.phi.dims).values)
         self.assertEqual(int(qthermo.open(self.files["small_nsite"], N=6).N), 6)
 
+    def test_same_metadata_as_the_files(self):
+        """grid() labels every variable and coordinate as the sweep file does
+        (two tables, the core's observables and the sweep's outputs, agree)."""
+        for name, model, N in (("small_nsite", "nsite", 10), ("small_lambda", "lambda", None)):
+            ds = qthermo.open(self.files[name], N=N) if N else qthermo.open(self.files[name])
+            axes = {d: ds[d].values for d in ds.dims if d in ds.coords and
+                    d not in ("site", "level", "bath_index", "mode")}
+            ref = qthermo.grid(model, **axes, **({"N": N} if N else {}))
+            shared = [v for v in ref.variables if v in ds.variables]
+            self.assertGreater(len(shared), 10)
+            for v in shared:
+                for key in ("units", "long_name"):
+                    self.assertEqual(ds[v].attrs.get(key), ref[v].attrs.get(key), (name, v, key))
+
     def test_three_level_file(self):
         ds = qthermo.open(self.files["small_lambda"])
         self.assertIsInstance(ds, xr.Dataset)
@@ -231,7 +246,7 @@ class OpenSweepFile(unittest.TestCase):
         """T_mean / T_diff set the two temperatures as the sweep sets them."""
         ds = qthermo.open(self.files["small_vee_meandiff"])
         ref = qthermo.grid("vee", T_mean=ds.T_mean.values, T_diff=ds.T_diff.values)
-        self.assertEqual(ref.T_mean.attrs["units"], "h/k_B")
+        self.assertEqual(ref.T_mean.attrs["qthermo_unit"], "h/k_B")
         for name in ("populations", "delta", "force", "heat_current"):
             np.testing.assert_array_equal(ds[name].values,
                                           ref[name].transpose(*ds[name].dims).values, name)

@@ -10,7 +10,10 @@ from ._point import Request, scalar_value
 
 _DP = ctypes.POINTER(ctypes.c_double)
 # qt_extent -> the name of the extra dimension (the sweep file's names)
-_EXTRA_DIM = {T.EXT_POP: None, T.EXT_BATH: "bath", T.EXT_PAIR: "mode"}
+_EXTRA_DIM = {T.EXT_POP: None, T.EXT_BATH: "bath_index", T.EXT_PAIR: "mode"}
+# their long names (as src/sweep/outputs.c writes them)
+_EXTRA_LONG_NAME = {"site": "site k (1 = the T_L end)", "level": "level index",
+                    "bath_index": "bath k", "mode": "mode index (ascending)"}
 
 
 def _is_array(pi, v, xr):
@@ -129,7 +132,7 @@ def _status_var(status, shape, dims, xr):
     names = [lib.qt_status_name(i).decode() for i in range(64)]
     names = names[:names.index("unknown")]
     return xr.Variable(dims, status.reshape(shape).astype(np.int8), {
-        "long_name": "qt_solve status", "flag_values": np.arange(len(names), dtype=np.int8),
+        "long_name": "solver status", "units": "1", "flag_values": np.arange(len(names), dtype=np.int8),
         "flag_meanings": " ".join(names)})
 
 
@@ -141,7 +144,7 @@ def _dataset(rq, das, obs, caps, outs, status, xr):
     data = {"status": _status_var(status, shape, dims, xr)}
     extra = {}
     for ob, cap, arr in zip(obs, caps, outs):
-        attrs = {"long_name": ob.long_name, "units": ob.unit}
+        attrs = T.cf_attrs(ob.long_name, ob.unit)
         if ob.integer and ok:
             arr = arr.astype(np.int32)
         if ob.extent == T.EXT_1:
@@ -154,7 +157,8 @@ def _dataset(rq, das, obs, caps, outs, status, xr):
         data[ob.name] = xr.Variable(dims + [d], arr.reshape(shape + (cap,)), attrs)
     ds = xr.Dataset(data)
     for d, cap in extra.items():
-        ds.coords[d] = (d, np.arange(1, cap + 1, dtype=np.int32))
+        ds.coords[d] = (d, np.arange(1, cap + 1, dtype=np.int32),
+                        {"long_name": _EXTRA_LONG_NAME.get(d, d), "units": "1"})
     return ds
 
 

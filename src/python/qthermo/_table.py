@@ -11,6 +11,18 @@ PF_AXIS, PF_OPTION, PF_REQUIRED, PF_DERIVED, PF_POINT, PF_SWEEP = 1, 2, 4, 8, 16
 EXT_1, EXT_POP, EXT_BATH, EXT_PAIR = range(4)
 
 
+def cf_attrs(long_name, unit):
+    """units and long_name as the sweep files write them (src/sweep/README.md,
+    "CF metadata"): the numbers are pure numbers (units "1"), the natural
+    unit goes into long_name and qthermo_unit."""
+    a = {"long_name": long_name, "units": "1"}
+    if unit:
+        a["qthermo_unit"] = unit
+    if unit and unit != "1":
+        a["long_name"] = "%s, in units of %s" % (long_name, unit)
+    return a
+
+
 def _text(b):
     return b.decode() if b is not None else None
 
@@ -42,11 +54,8 @@ class Param:
         self.replaced_by = _text(row.replaced_by)
 
     def attrs(self):
-        """CF-style attributes of a coordinate named by this parameter."""
-        a = {"long_name": self.long_name, "description": self.description}
-        if self.unit:
-            a["units"] = self.unit
-        return a
+        """CF attributes of a coordinate named by this parameter."""
+        return dict(cf_attrs(self.long_name, self.unit), description=self.description)
 
 
 class Observable:

@@ -14,6 +14,7 @@ PACKAGES=(
   python3-qutip python3-mpmath                                 # master-equation cross-checks (labels qutip, reference)
   slurm-wlm munge                                              # Slurm job tests
   clang libclang-rt-dev                                        # adversarial tests: libFuzzer
+  man-db                                                       # man -l (install test)
 )
 
 missing=()

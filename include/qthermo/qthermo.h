@@ -280,6 +280,61 @@ double qt_occupation(double w, double T);
 int qt_heat_current_prescribed(const qt_params *p, const double pop[3], double J[2],
                                double J_formula[2]);
 
+/* ---- for bindings and grids ----------------------------------------------
+ * What a caller that does not see the structs (Python ctypes) needs: the
+ * structs allocated here, the observables of a result read by name, and a
+ * loop over many points in one workspace. */
+
+/* A qt_params with the model's defaults / a qt_options with the defaults;
+ * NULL when out of memory. Free with qt_params_delete / qt_options_delete. */
+qt_params *qt_params_new(qt_model model);
+void qt_params_delete(qt_params *p);
+qt_options *qt_options_new(void);
+void qt_options_delete(qt_options *o);
+
+/* Values per point of an observable: one, the populations (N sites or 3
+ * levels), the baths (N or 2), or a pair. */
+typedef enum { QT_EXT_1 = 0, QT_EXT_POP = 1, QT_EXT_BATH = 2, QT_EXT_PAIR = 3 } qt_extent;
+
+/* One row per observable of a result, named as the keys of the JSON of
+ * `qthermo point` and the datasets of a sweep file. */
+typedef struct {
+    const char *name;
+    unsigned models; /* bit (1 << qt_model) for each model that has it */
+    qt_extent extent;
+    int integer;   /* an integer (phase, peak_site, ...) stored as a double here */
+    int needs_gap; /* computed only with qt_options.want_gap */
+    const char *unit;
+    const char *long_name;
+} qt_observable_info;
+
+int qt_observable_count(void);
+const qt_observable_info *qt_observable_at(int i);
+/* Index of the observable `name` of `model`, or -1. */
+int qt_observable_find(const char *name, qt_model model);
+/* Values per point of observable i for the parameters p. */
+int qt_observable_extent(int i, const qt_params *p);
+/* Copy observable `name` of r into out (at most cap values; integers as
+ * doubles). Returns the number of values it has, or -1 for an unknown name. */
+int qt_result_get(const qt_result *r, const char *name, double *out, int cap);
+/* The algorithm that produced r (QT_PATH_*, for qt_path_name). */
+int qt_result_path(const qt_result *r);
+
+/* The axes T_mean / T_diff: the model's two temperatures (T_L, T_R or T_1,
+ * T_2) = T_mean +- T_diff / 2. QT_EINVAL when one would be negative. */
+int qt_params_set_mean_diff(qt_params *p, double T_mean, double T_diff);
+
+/* Solve n points in one workspace. Every point starts from *p and *o; then
+ * parameter params[c] takes the value columns[c][i] (enums: the index of the
+ * choice; T_mean and T_diff together as qt_params_set_mean_diff). Observable obs[k] of point i goes
+ * to out[k] + i * caps[k] (cap[k] values, NaN-padded; NaN for a failed point) and its status to
+ * status[i]. Returns QT_OK, or QT_EINVAL for a bad argument (nothing solved);
+ * the points' own failures are only in status[]. */
+int qt_solve_grid(const qt_params *p, const qt_options *o, const qt_param_info *const *params,
+                  const double *const *columns, int n_columns, const int *obs, const int *caps,
+                  double *const *out, int n_obs, long n, qt_workspace *w, qt_result *r,
+                  int *status);
+
 #ifdef __cplusplus
 }
 #endif

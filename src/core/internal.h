@@ -247,6 +247,8 @@ void qt_threelevel_closed_forms(const qt_params *p, qt_result *r);
 int qt_threelevel_build(const qt_params *p, qt_workspace *w);
 
 void qt_result_clear(qt_result *r);
+/* Observable i (a row of results.c) of r: how many values, at most cap copied. */
+int qt_result_get_at(const qt_result *r, int i, double *out, int cap);
 
 /* ---- model and master-equation types (models.c) --------------------------
  * A model type knows its dimension and baths, how to prepare a point (its

@@ -228,8 +228,8 @@ size_t qt_workspace_estimate(qt_model model, int max_N, unsigned flags)
 static void free_nsite_blocks(qt_workspace *w)
 {
     void *blocks[] = {
-        w->h_site, w->g_site, w->tri_e, w->psi_buf, w->chain_val, w->chain_vec, w->E_exc,
-        w->up,     w->down,   w->Us,    w->M,       w->out,       w->P,         w->dwork,
+        w->h_site, w->g_site, w->tri_d, w->tri_e, w->psi_buf, w->chain_val, w->chain_vec, w->E_exc,
+        w->up,     w->down,   w->Us,    w->M,     w->out,     w->P,         w->dwork,
     };
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) free(blocks[i]);
 }

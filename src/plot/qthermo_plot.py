@@ -980,9 +980,26 @@ def build_parser():
     return p
 
 
+def unknown_command(parser, argv):
+    """A misspelled COMMAND: one line with the nearest command, exit 2."""
+    import difflib
+    words = [a for a in argv if not a.startswith("-")]
+    sub = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)][0]
+    if not words or words[0] in sub.choices or argv[:1] != words[:1]:
+        return None
+    close = difflib.get_close_matches(words[0], list(sub.choices), n=1, cutoff=0.5)
+    sys.stderr.write("qthermo-plot: unknown command '%s'%s\n" % (
+        words[0], " (did you mean '%s'?)" % close[0] if close else
+        " (expected %s)" % ", ".join(sub.choices)))
+    return EXIT_USAGE
+
+
 def main(argv=None):
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `qthermo-plot info f.h5 | head` ends quietly
     parser = build_parser()
+    bad = unknown_command(parser, sys.argv[1:] if argv is None else argv)
+    if bad is not None:
+        return bad
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_usage(sys.stderr)

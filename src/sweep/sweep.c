@@ -70,15 +70,22 @@ static int parse_args(int argc, char **argv, sweep_args *a, char *msg, size_t le
     memset(a, 0, sizeof *a);
     a->progress = 10;
     for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
+        const char *s = argv[i], *v = NULL, *eq = strchr(s, '=');
+        char name[16]; /* --NAME=VALUE: s the name, v the value */
+        if (!strncmp(s, "--", 2) && eq && eq - s < (int)sizeof name) {
+            snprintf(name, sizeof name, "%.*s", (int)(eq - s), s);
+            s = name, v = eq + 1;
+        }
         if (!strcmp(s, "--help") || !strcmp(s, "-h")) return 1;
+        if (v && (!strcmp(s, "--resume") || !strcmp(s, "--force")))
+            return snprintf(msg, len, "%s takes no value", s), -1;
         if (!strcmp(s, "--resume"))
             a->resume = 1;
         else if (!strcmp(s, "--force"))
             a->force = 1;
         else if (!strcmp(s, "-o") || !strcmp(s, "--output") || !strcmp(s, "--progress")) {
-            if (i + 1 >= argc) return snprintf(msg, len, "%s: missing value", s), -1;
-            const char *v = argv[++i];
+            if (!v && i + 1 >= argc) return snprintf(msg, len, "%s: missing value", s), -1;
+            if (!v) v = argv[++i];
             if (s[1] == 'o' || s[2] == 'o') {
                 a->out = v;
             } else {
@@ -89,7 +96,7 @@ static int parse_args(int argc, char **argv, sweep_args *a, char *msg, size_t le
                     return snprintf(msg, len, "--progress: expected seconds >= 0, got '%s'", v), -1;
             }
         } else if (s[0] == '-' && s[1]) {
-            return snprintf(msg, len, "unknown option '%s'", s), -1;
+            return snprintf(msg, len, "unknown option '%s'", argv[i]), -1;
         } else if (!a->config) {
             a->config = s;
         } else {

@@ -121,6 +121,9 @@ int qt_dense_me_point(qt_me_workspace *mw, qt_master_equation me, int chain, qt_
 /* largest total decay rate of an eigenstate / smallest |w - w'| > tol of two
  * distinct Bohr frequencies with jumps of one bath. O(N^2). */
 double qt_secular_ratio_chain(const qt_chain *c, double tol);
+/* The same with the largest decay rate already known (the structured
+ * secular path has every rate: no rate is computed again). */
+double qt_secular_ratio_chain_decay(const qt_chain *c, double tol, double max_decay);
 double qt_secular_ratio_eigensys(const qt_eigensys *es, double tol);
 
 /* One timed solve for `qthermo bench`: seconds per point of a uniform chain. */

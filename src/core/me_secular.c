@@ -68,8 +68,26 @@ static double bath_min_gap(const qt_chain *c, int k, double tol)
 
 double qt_secular_ratio_chain(const qt_chain *c, double tol)
 {
-    double decay = chain_max_decay(c, tol), gap = INFINITY;
-    for (int k = 0; k < c->N; k++) gap = fmin(gap, bath_min_gap(c, k, tol));
+    return qt_secular_ratio_chain_decay(c, tol, chain_max_decay(c, tol));
+}
+
+/* Does bath k have a jump to every excited level? Then its frequencies are
+ * all of {eps} and {-eps}, the same set for every such bath. */
+static int couples_all(const qt_chain *c, int k)
+{
+    for (int a = 0; a < c->N; a++)
+        if (fabs(c->psi[k + (size_t)a * c->N]) <= QT_X_ZERO) return 0;
+    return 1;
+}
+
+double qt_secular_ratio_chain_decay(const qt_chain *c, double tol, double decay)
+{
+    double gap = INFINITY, full = NAN;
+    for (int k = 0; k < c->N; k++) {
+        int all = couples_all(c, k);
+        if (all && isnan(full)) full = bath_min_gap(c, k, tol);
+        gap = fmin(gap, all ? full : bath_min_gap(c, k, tol));
+    }
     if (isinf(decay)) return INFINITY;
     return isinf(gap) ? 0.0 : decay / gap;
 }

@@ -429,9 +429,25 @@ static int nsite_operators(const qt_params *p, qt_workspace *w, struct qt_me_wor
     return qt_operators_chain(&w->chain, mw);
 }
 
+/* Largest total decay rate of an eigenstate from the structured path's
+ * rates: out[a] for excited a, sum_a up[k][a] for ground g_k. */
+static double bipartite_max_decay(int N, const qt_workspace *w)
+{
+    double best = 0.0;
+    for (int a = 0; a < N; a++) best = fmax(best, w->out[a]);
+    for (int k = 0; k < N; k++) {
+        double s = 0.0;
+        for (int a = 0; a < N; a++) s += w->up[(size_t)k * N + a];
+        best = fmax(best, s);
+    }
+    return best;
+}
+
 static double nsite_secular_ratio(const qt_params *p, const qt_options *o, qt_workspace *w)
 {
     nsite_chain(p, w, &w->chain);
+    if (w->last_path == QT_PATH_PAULI_BIPARTITE) /* this solve's path (qt_solve) */
+        return qt_secular_ratio_chain_decay(&w->chain, o->tol, bipartite_max_decay(p->N, w));
     return qt_secular_ratio_chain(&w->chain, o->tol);
 }
 

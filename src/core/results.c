@@ -146,6 +146,7 @@ qt_options *qt_options_new(void)
 {
     qt_options *o = malloc(sizeof *o);
     if (o) qt_options_default(o);
+    if (o) o->want_secular_ratio = 1; /* bindings: every diagnostic, as qthermo point */
     return o;
 }
 

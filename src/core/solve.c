@@ -181,6 +181,7 @@ int qt_solve(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result
     if (!st) st = qt_me_type_of(p->master_equation)->solve(m, p, o, w, r);
     if (st) return fail(r, st);
     m->observables(p, o, w, r);
+    w->last_path = r->path;
     if (o->want_secular_ratio) r->secular_ratio = m->secular_ratio(p, o, w);
     w->last_me = p->master_equation;
     w->last_ok = 1;

@@ -335,6 +335,117 @@ int qt_solve_grid(const qt_params *p, const qt_options *o, const qt_param_info *
                   double *const *out, int n_obs, long n, qt_workspace *w, qt_result *r,
                   int *status);
 
+/* ---- Phase boundaries along one axis (docs/physics.md section 7) ----
+ *
+ * A boundary point is where a scalar f(x) (an observable minus a level)
+ * changes sign along an axis interval. Sign convention: f < 0 is one side,
+ * f >= 0 the other (so a line with f = 0 everywhere has no boundary). A line
+ * is traced in three steps that a parallel driver can distribute: the scan
+ * points (qt_line_scan_points), the sign changes between them
+ * (qt_line_brackets), and the refinement of each bracket (qt_line_refine,
+ * one independent task per bracket). qt_trace_line does all three serially. */
+
+/* f(x): QT_OK and *value, or the status of a failed evaluation. */
+typedef int (*qt_scalar_fn)(double x, void *ctx, double *value);
+
+/* Result of the bracketing root finder. */
+typedef struct {
+    double lo, hi;     /* final bracket (lo = hi when f hit 0 exactly) */
+    double f_lo, f_hi; /* f there: opposite sides */
+    double root;       /* the end with the smaller |f| */
+    double failed_x;   /* where an evaluation failed, else NaN */
+    int evaluations;   /* calls of f */
+    int status;        /* QT_OK, QT_EINVAL (no sign change in the input), or f's status */
+} qt_root;
+
+/* Brent's method (inverse quadratic / secant steps, bisection fallback) on
+ * [a, b] with f(a) = fa and f(b) = fb on opposite sides. Every evaluation
+ * lies strictly inside the current bracket; stops when the bracket is at
+ * most max(xtol, 4 eps |x|) wide. A bisection is forced whenever three
+ * evaluations have not halved the bracket, so at most about
+ * 4 log2(|b - a| / xtol) evaluations are made. A failed evaluation stops it
+ * with that status and the bracket known so far. */
+int qt_root_bracketed(qt_scalar_fn f, void *ctx, double a, double fa, double b, double fb,
+                      double xtol, qt_root *out);
+
+/* Exact level crossings of the uniform chain, h + 2 g cos(j pi/(N+1)) = 0,
+ * in the closed interval [lo, hi], ascending: values of g at fixed h
+ * (g_j = -h / (2 cos(j pi/(N+1)))), or values of h at fixed g
+ * (h_j = -2 g cos(j pi/(N+1)), h > 0 only). Writes at most cap values and
+ * returns how many there are (call with cap = 0 to count). */
+int qt_chain_crossings_g(int N, double h, double lo, double hi, double *g, int cap);
+int qt_chain_crossings_h(int N, double g, double lo, double hi, double *h, int cap);
+
+/* One line: the interval, the scan, and the points where f is not smooth. */
+typedef struct {
+    double lo, hi;           /* axis interval, lo < hi */
+    int scan;                /* uniform points including both ends (>= 2) */
+    const double *crossings; /* ascending points where f has a kink (or NULL) */
+    int n_crossings;
+    int crossings_singular; /* QT_CROSSINGS_*: how the crossings are treated */
+    double offset;          /* crossings are flanked at c -/+ offset (0: QT_LINE_OFFSET,
+                               reduced to a quarter of the gap to a neighbour) */
+    double xtol;            /* bracket width of a refined root */
+} qt_line;
+#define QT_LINE_OFFSET 1e-7
+
+/* Crossings where f cannot be evaluated (flat J) are never evaluated: a
+ * sign change across one is a crossing point, located exactly. FLANKED:
+ * both flanks of every crossing are scan points, so a sign change at any
+ * crossing is found; ON_DEMAND: only the uniform points are scanned, and a
+ * bracket with crossings inside is narrowed by bisection over them (2 solves
+ * a step), so pairs of sign changes inside one scan cell are not seen.
+ * SMOOTH: f can be evaluated there; crossings are ignored. */
+enum { QT_CROSSINGS_SMOOTH = 0, QT_CROSSINGS_FLANKED = 1, QT_CROSSINGS_ON_DEMAND = 2 };
+
+/* Kinds of boundary points (stored as int8 in result files). */
+enum {
+    QT_BOUNDARY_NONE = 0,
+    QT_BOUNDARY_ROOT = 1,     /* smooth root; before refinement: a bracket */
+    QT_BOUNDARY_CROSSING = 2, /* sign change at a level crossing, x exact */
+    QT_BOUNDARY_FAILED = 3    /* sign change not located: x is where a solve failed */
+};
+
+typedef struct {
+    int kind;          /* QT_BOUNDARY_* */
+    double x;          /* the boundary point; NaN for a bracket not yet refined */
+    double lo, hi;     /* bracket (lo = hi = x for a crossing) */
+    double f_lo, f_hi; /* f at lo and hi */
+    int status;        /* QT_OK, or the status of the failed solve (kind FAILED) */
+    int evaluations;   /* calls of f by the refinement */
+} qt_boundary_point;
+
+/* Most scan points of a line: scan + 2 n_crossings. */
+int qt_line_scan_capacity(const qt_line *l);
+/* The scan points, ascending, into x[qt_line_scan_capacity]: the uniform
+ * points (without those within the offset of a crossing) and both flanks of
+ * every crossing inside [lo, hi]; crossing[i] is the crossing that x[i]
+ * flanks (NaN for uniform points). Returns the count, or -1 (invalid line). */
+int qt_line_scan_points(const qt_line *l, double *x, double *crossing);
+
+/* Sign changes between consecutive scan points with status QT_OK and
+ * finite f: ROOT brackets (to refine), CROSSING points (the two flanks of a
+ * singular crossing), FAILED points (a failed scan point lies between).
+ * Writes at most cap points, ascending; returns how many there are. */
+int qt_line_brackets(const qt_line *l, const double *x, const double *crossing, const double *f,
+                     const int *status, int n, qt_boundary_point *out, int cap);
+
+/* Refine one ROOT bracket of line l in place to width <= l->xtol: x = the
+ * root, or kind CROSSING when the bracket holds singular crossings and the
+ * sign changes at one (ON_DEMAND); on a failed evaluation kind = FAILED,
+ * x = where it failed, status = its status. Returns the status. Other kinds
+ * are left as they are. */
+int qt_line_refine(const qt_line *l, qt_scalar_fn f, void *ctx, qt_boundary_point *b);
+
+/* Serial tracing of a line with caller-owned scratch of
+ * qt_line_scan_capacity(l) entries in each of x, crossing, f and status.
+ * Boundary points into out[cap]; *n_points = how many there are (may exceed
+ * cap: only cap written); *solves = calls of f. Returns QT_OK, or QT_EINVAL
+ * (invalid line). Failed solves are reported as FAILED points. */
+int qt_trace_line(const qt_line *l, qt_scalar_fn f, void *ctx, double *x, double *crossing,
+                  double *fx, int *status, qt_boundary_point *out, int cap, int *n_points,
+                  long *solves);
+
 #ifdef __cplusplus
 }
 #endif

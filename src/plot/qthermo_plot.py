@@ -5,6 +5,7 @@
   qthermo-plot phase   OUT.h5 -o phase.png [--x g] [--y T_mean] [--N 10] [--at AXIS=VALUE ...]
   qthermo-plot delta   OUT.h5 -o delta.png [--x T_1] [--at AXIS=VALUE ...]   (lambda, vee)
   qthermo-plot info    OUT.h5
+  qthermo-plot boundary OUT.h5 -o boundary.png [--y T_mean] [--map] [--at AXIS=VALUE ...]
 
 The layout read is the one `qthermo sweep` writes (src/sweep/README.md): the
 root attributes qthermo_format and model; for nsite one group per chain length
@@ -723,6 +724,153 @@ def cmd_delta(args):
                       fontsize="medium")
     save_figure(fig, args.output, args.dpi)
     res.close()
+
+# --------------------------------------------------------------------------
+# Boundary files (a sweep with a `boundary` section, src/sweep/boundary.h)
+# --------------------------------------------------------------------------
+
+BOUNDARY_FORMAT = "qthermo-boundary-1"
+
+
+def _dim_names(d):
+    return [d.dims[i][0].name.rsplit("/", 1)[-1] if len(d.dims[i]) else "dim%d" % i
+            for i in range(d.ndim)]
+
+
+def _boundary_groups(f, want_N):
+    """[(N or None, group)] of a boundary file, by increasing N."""
+    groups = sorted(((int(f[k].attrs["N"]), f[k]) for k in f
+                     if hasattr(f[k], "keys") and "N" in f[k].attrs), key=lambda t: t[0])
+    if not groups:
+        groups = [(None, f["/"])]
+    if want_N is not None:
+        groups = [t for t in groups if t[0] == want_N]
+        if not groups:
+            die_usage("--N %d: no group N%d in the file" % (want_N, want_N))
+    return groups
+
+
+def _line_index(grp, where, yname, at):
+    """Index into [other dims..., point] selecting the y axis (all values)
+    and fixing every other axis (one value, or --at)."""
+    import numpy as np
+    names = _dim_names(where)[:-1]
+    if yname is None:  # the free axis with the most values
+        free = [n for n in names if n not in at]
+        if not free:
+            die_usage("no axis left for the vertical direction (axes: %s)" % ", ".join(names))
+        yname = max(free, key=lambda n: grp[n].shape[0])
+    if yname not in names:
+        die_usage("--y %s: not an axis of the boundary lines (axes: %s)"
+                  % (yname, ", ".join(names)))
+    idx = []
+    for n in names:
+        v = grp[n][...]
+        if n == yname:
+            idx.append(slice(None))
+        elif n in at:
+            idx.append(int(np.argmin(np.abs(v - at[n]))))
+        elif len(v) == 1:
+            idx.append(0)
+        else:
+            die_usage("axis %s has %d values: fix one with --at %s=VALUE" % (n, len(v), n))
+    return yname, tuple(idx)
+
+
+def _root_segments(y, x, kind, tol):
+    """Line segments joining each root of line i to the nearest root of line
+    i + 1 when closer than tol (the boundary curves)."""
+    import numpy as np
+    segs = []
+    for i in range(len(y) - 1):
+        a, b = x[i][kind[i] == 1], x[i + 1][kind[i + 1] == 1]
+        for xa in a:
+            if b.size:
+                j = int(np.argmin(np.abs(b - xa)))
+                if abs(b[j] - xa) <= tol:
+                    segs.append([(xa, y[i]), (b[j], y[i + 1])])
+    return segs
+
+
+def cmd_boundary(args):
+    import h5py
+    import numpy as np
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+    try:
+        f = h5py.File(args.file, "r")
+    except (OSError, IOError) as e:
+        die_usage("%s: cannot open as HDF5: %s" % (args.file, e))
+    fmt_attr = _attr(f.attrs.get("qthermo_format", ""))
+    if fmt_attr != BOUNDARY_FORMAT:
+        die_usage("%s: not a boundary file (qthermo_format %r; run a sweep with a "
+                  "`boundary` section)" % (args.file, fmt_attr))
+    axis = _attr(f.attrs["boundary_axis"])
+    obs = _attr(f.attrs["boundary_observable"])
+    at = {}
+    for spec in args.at or []:
+        name, _, val = spec.partition("=")
+        try:
+            at[name] = float(val)
+        except ValueError:
+            die_usage("--at %s: expected AXIS=VALUE" % spec)
+    groups = _boundary_groups(f, args.N)
+    fig = new_figure(args)
+    ax = fig.add_subplot(1, 1, 1)
+    span = float(f.attrs["boundary_stop"]) - float(f.attrs["boundary_start"])
+    cmap = plt.get_cmap("viridis" if len(groups) > 1 else "tab10")
+    handles, yname, drawn = [], args.y, 0
+    if args.map:
+        Nm, gm = groups[-1] if args.N is None else groups[0]
+        yname, idx = _line_index(gm, gm["boundary_" + axis], yname, at)
+        q = np.asarray(gm[obs][idx], dtype=float)
+        st = np.asarray(gm["status"][idx])
+        qm = np.ma.masked_where((st != 0) | ~np.isfinite(q), q)
+        xv, yv = gm["scan"][...], gm[yname][...]
+        finite = qm.compressed()
+        norm, _ = _signed_norm(finite, args)
+        mesh = ax.pcolormesh(xv, yv, qm, cmap=plt.get_cmap("RdBu_r"), norm=norm,
+                             shading="nearest", rasterized=True, alpha=0.6)
+        cb = fig.colorbar(mesh, ax=ax)
+        cb.set_label("%s on the scan%s" % (obs, "" if Nm is None else " (N = %d)" % Nm))
+    for n, (N, grp) in enumerate(groups):
+        where = grp["boundary_" + axis]
+        yname, idx = _line_index(grp, where, yname, at)
+        x, kind = np.asarray(where[idx], dtype=float), np.asarray(grp["boundary_kind"][idx])
+        yv = grp[yname][...]
+        order = np.argsort(yv)
+        x, kind, yv = x[order], kind[order], yv[order]
+        colour = cmap(n / max(len(groups) - 1, 1)) if len(groups) > 1 else "k"
+        label = "N = %d" % N if N is not None else obs
+        segs = _root_segments(yv, x, kind, 0.02 * span)
+        if segs:
+            ax.add_collection(LineCollection(segs, colors=[colour], linewidths=1.3))
+        Y = np.broadcast_to(yv[:, None], x.shape)
+        r, c, bad = kind == 1, kind == 2, kind == 3
+        ax.plot(x[r], Y[r], ".", ms=2.5, color=colour)
+        if c.any():
+            ax.plot(x[c], Y[c], "D", ms=3.5, mfc="none", color=colour)
+        if bad.any():
+            ax.plot(x[bad], Y[bad], "x", ms=5, color="r")
+        drawn += int((kind > 0).sum())
+        from matplotlib.lines import Line2D
+        handles.append(Line2D([], [], color=colour, lw=1.3, marker="." if r.any() else None,
+                              label=label))
+    if not drawn:
+        die_usage("%s: no boundary point in the selected lines" % args.file)
+    from matplotlib.lines import Line2D
+    handles.append(Line2D([], [], ls="none", marker="D", mfc="none", color="0.3",
+                          label="sign change at a level crossing"))
+    ax.set_xlim(float(f.attrs["boundary_start"]), float(f.attrs["boundary_stop"]))
+    ax.set_xlabel(axis_label(axis))
+    ax.set_ylabel(axis_label(yname))
+    ax.set_title(args.title if args.title else
+                 r"boundary $%s = %s$: lines = smooth roots, $\diamond$ = level crossings" % (
+                     symbol(obs) if obs != "phi" else r"\phi",
+                     fmt(float(f.attrs["boundary_level"]))), fontsize="medium")
+    ax.legend(handles=handles, fontsize="small", loc="best", framealpha=0.8)
+    save_figure(fig, args.output, args.dpi)
+    f.close()
     return EXIT_OK
 
 
@@ -974,6 +1122,19 @@ def build_parser():
     sp.add_argument("--quantity", default=None, help="phase: scalar dataset (default phi / delta)")
     sp.set_defaults(func=cmd_compare)
 
+    sp = sub.add_parser("boundary", help="phase boundaries of a boundary sweep: the traced "
+                        "axis against another axis, every N in one figure")
+    common(sp)
+    sp.add_argument("--y", metavar="AXIS", help="vertical axis (default: the one other axis "
+                    "with several values)")
+    sp.add_argument("--map", action="store_true",
+                    help="draw the scan's observable underneath (largest N, or --N)")
+    sp.add_argument("--scale", choices=("auto", "linear", "symlog"), default="auto",
+                    help="colour scale of --map")
+    sp.add_argument("--vmax", type=float, help="--map colour limits -VMAX..VMAX")
+    sp.add_argument("--linthresh", type=float, help="--map symlog linear range")
+    sp.set_defaults(func=cmd_boundary)
+
     sp = sub.add_parser("info", help="axes, groups and completion of a results file")
     common(sp, needs_output=False)
     sp.set_defaults(func=cmd_info)
@@ -1003,7 +1164,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_usage(sys.stderr)
-        sys.stderr.write("qthermo-plot: choose a command: profile, phase, delta, compare or info\n")
+        sys.stderr.write("qthermo-plot: choose a command: profile, phase, delta, compare, boundary or info\n")
         return EXIT_USAGE
     if getattr(args, "max_curves", 1) < 1:
         sys.stderr.write("qthermo-plot: --max-curves must be at least 1\n")

@@ -27,8 +27,8 @@
 #define STR(x)  STR_(x)
 
 /* Keys of a config besides the parameter table's rows. */
-static const char *const structure_keys[] = {"axes", "observables"};
-#define N_STRUCTURE_KEYS 2
+static const char *const structure_keys[] = {"axes", "observables", "boundary"};
+#define N_STRUCTURE_KEYS 3
 
 static const char *enum_name(const char *param, int value)
 {
@@ -62,7 +62,8 @@ typedef struct {
     yaml_document_t *doc;
     char *msg;
     size_t msglen;
-    int64_t points; /* grid points of the axes parsed so far */
+    int64_t points;       /* grid points of the axes parsed so far */
+    const char *bnd_axis; /* the `boundary` axis, given as {start, stop}, or NULL */
 } ctx_t;
 
 /* "FILE:LINE: KEY: message" (line omitted when node is NULL). Returns -1. */
@@ -319,11 +320,35 @@ static int check_range(ctx_t *c, const yaml_node_t *n, const char *key, axis_ran
     return 0;
 }
 
+/* The traced axis of a `boundary` section: {start, stop}, start < stop,
+ * two values. */
+static int check_interval(ctx_t *c, const yaml_node_t *n, const char *key, int64_t *len,
+                          axis_range *r)
+{
+    static const char *const keys[] = {"start", "stop"};
+    double *ends[2] = {&r->start, &r->stop};
+    char sub[96];
+    if (n->type != YAML_MAPPING_NODE)
+        return fail(c, n, key, "the boundary axis is an interval: give {start, stop}");
+    if (check_mapping(c, n, key, keys, 2)) return -1;
+    for (int i = 0; i < 2; i++) {
+        snprintf(sub, sizeof sub, "%s.%s", key, keys[i]);
+        const yaml_node_t *v = lookup(c, n, keys[i], NULL);
+        if (!v) return fail(c, n, sub, "missing (the boundary axis is {start, stop})");
+        if (get_double(c, v, sub, ends[i])) return -1;
+    }
+    if (!(r->start < r->stop))
+        return fail(c, n, key, "start must be < stop (got %g, %g)", r->start, r->stop);
+    r->num = *len = 2, r->logsp = 0;
+    return 0;
+}
+
 /* Pass 1: check an axis (a list of numbers, or {start, stop, num, log}) and
  * give its length, allocating nothing: the grid's size is bounded before
  * any axis is filled. */
 static int check_axis(ctx_t *c, const yaml_node_t *n, const char *key, int64_t *len, axis_range *r)
 {
+    if (c->bnd_axis && !strcmp(key + 5, c->bnd_axis)) return check_interval(c, n, key, len, r);
     if (n->type == YAML_SEQUENCE_NODE) return check_list(c, n, key, len);
     if (n->type != YAML_MAPPING_NODE)
         return fail(
@@ -932,6 +957,81 @@ static int check_shape(ctx_t *c, const char *text, size_t len)
     return why ? -1 : 0; /* a syntax error is reported by the document load */
 }
 
+/* ---- boundary ----------------------------------------------------------- */
+
+static const char *const boundary_keys[] = {"axis", "observable", "level",
+                                            "scan", "xtol",       "crossings"};
+#define BOUNDARY_KEYS (sizeof boundary_keys / sizeof boundary_keys[0])
+
+/* `boundary: {axis: g, observable: phi, level: 0, scan: 64, xtol: 1e-12}`:
+ * read before the axes, which then accept {start, stop} for that axis. */
+static int parse_boundary(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
+{
+    sw_boundary_spec *b = &cfg->bnd;
+    if (check_mapping(c, n, "boundary", boundary_keys, BOUNDARY_KEYS)) return -1;
+    b->on = 1, b->level = 0.0, b->scan = 64, b->xtol = 1e-12;
+    b->crossings = QT_CROSSINGS_FLANKED;
+    c->bnd_axis = "g";
+    const yaml_node_t *v;
+    long scan;
+    if ((v = lookup(c, n, "axis", NULL)) && !(c->bnd_axis = scalar(v)))
+        return fail(c, v, "boundary.axis", "wrong type: expected an axis name, got %s",
+                    node_kind(v));
+    if ((v = lookup(c, n, "level", NULL)) && get_double(c, v, "boundary.level", &b->level))
+        return -1;
+    if ((v = lookup(c, n, "scan", NULL))) {
+        if (get_int(c, v, "boundary.scan", 2, 1000000, &scan)) return -1;
+        b->scan = (int)scan;
+    }
+    static const char *const modes[] = {"flank", "bisect"};
+    int mode = 0;
+    if ((v = lookup(c, n, "crossings", NULL))) {
+        if (get_enum(c, v, "boundary.crossings", modes, 2, &mode)) return -1;
+        b->crossings = mode ? QT_CROSSINGS_ON_DEMAND : QT_CROSSINGS_FLANKED;
+    }
+    if ((v = lookup(c, n, "xtol", NULL))) {
+        if (get_double(c, v, "boundary.xtol", &b->xtol)) return -1;
+        if (!(b->xtol > 0)) return fail(c, v, "boundary.xtol", "must be > 0 (got %g)", b->xtol);
+    }
+    return 0;
+}
+
+/* After the axes and observables: the traced axis and the observable (added
+ * to the scan's outputs when not listed). */
+static int boundary_resolve(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
+{
+    sw_boundary_spec *b = &cfg->bnd;
+    const yaml_node_t *v = lookup(c, n, "axis", NULL);
+    b->axis = -1;
+    for (int a = 0; a < cfg->n_axes; a++)
+        if (!strcmp(cfg->axis[a].name, c->bnd_axis)) b->axis = a;
+    if (b->axis < 0 || cfg->axis[b->axis].param->type == QT_PT_INT ||
+        cfg->axis[b->axis].param->type == QT_PT_ENUM)
+        return fail(c, v ? v : n, "boundary.axis",
+                    "'%s' is not a continuous axis of this config (give it in axes as {start, "
+                    "stop})",
+                    c->bnd_axis);
+    const char *name = cfg->model == QT_MODEL_NSITE ? "phi" : "delta";
+    if ((v = lookup(c, n, "observable", NULL)) && !(name = scalar(v)))
+        return fail(c, v, "boundary.observable", "wrong type: expected a name, got %s",
+                    node_kind(v));
+    int o = sw_output_find(name);
+    if (o < 0 || !(sw_outputs[o].models & (1u << cfg->model)) || sw_outputs[o].type != SW_F64 ||
+        sw_outputs[o].ext != SW_EXT_1)
+        return fail(c, v ? v : n, "boundary.observable",
+                    "'%s' is not a scalar float observable of model %s", name,
+                    sw_model_name(cfg->model));
+    b->observable = o;
+    int listed = 0;
+    for (int k = 0; k < cfg->n_out; k++) listed |= cfg->out[k] == o;
+    if (!listed) {
+        int k = cfg->n_out++; /* keep table order */
+        while (k > 1 && cfg->out[k - 1] > o) cfg->out[k] = cfg->out[k - 1], k--;
+        cfg->out[k] = o;
+    }
+    return 0;
+}
+
 static int parse_document(ctx_t *c, sw_config *cfg)
 {
     yaml_node_t *root = yaml_document_get_root_node(c->doc);
@@ -940,6 +1040,8 @@ static int parse_document(ctx_t *c, sw_config *cfg)
     int n_known = top_level_names(known);
     if (check_mapping(c, root, "", known, (size_t)n_known)) return -1;
     if (parse_model(c, root, cfg) || parse_parameters(c, root, cfg)) return -1;
+    yaml_node_t *bnode = lookup(c, root, "boundary", NULL);
+    if (bnode && parse_boundary(c, bnode, cfg)) return -1;
     yaml_node_t *axes = lookup(c, root, "axes", NULL);
     if (!axes) return fail(c, root, "axes", "missing (the grid to sweep)");
     if (parse_axes(c, axes, cfg)) return -1;
@@ -947,6 +1049,7 @@ static int parse_document(ctx_t *c, sw_config *cfg)
     if (check_list_lengths(c, root, cfg)) return -1;
     yaml_node_t *obs = lookup(c, root, "observables", NULL);
     if (parse_observables(c, obs, cfg)) return -1;
+    if (bnode && boundary_resolve(c, bnode, cfg)) return -1;
     if (check_solver_limits(c, root, obs, cfg)) return -1;
     return check_points(c, cfg);
 }
@@ -955,7 +1058,7 @@ int sw_config_parse(const char *fname, const char *text, size_t len, sw_config *
                     size_t msglen)
 {
     memset(cfg, 0, sizeof *cfg);
-    ctx_t c = {fname, NULL, msg, msglen, 1};
+    ctx_t c = {fname, NULL, msg, msglen, 1, NULL};
     yaml_parser_t parser;
     yaml_document_t doc;
     int rc = -1;

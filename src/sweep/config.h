@@ -35,6 +35,17 @@ typedef struct {
     double *v; /* [n] values in the order written in the config */
 } sw_axis;
 
+/* Phase-boundary tracing (boundary.h): the `boundary` section. */
+typedef struct {
+    int on;         /* the config has a `boundary` section */
+    int axis;       /* index into sw_config.axis of the traced axis ({start, stop}) */
+    int observable; /* index into the output table (a scalar float64 output) */
+    double level;   /* the boundary is where observable = level */
+    int scan;       /* uniform scan points of a line */
+    double xtol;    /* bracket width of a refined root */
+    int crossings;  /* QT_CROSSINGS_FLANKED (`flank`) or _ON_DEMAND (`bisect`) */
+} sw_boundary_spec;
+
 typedef struct {
     qt_model model;
     qt_params base; /* defaults + top-level keys; axes overwrite per point */
@@ -51,6 +62,7 @@ typedef struct {
     size_t text_len;
     char sha256[65];             /* hex SHA-256 of text */
     double *lists[SW_MAX_LISTS]; /* storage of list parameters in base */
+    sw_boundary_spec bnd;
 } sw_config;
 
 /* Parse and validate YAML text. Returns 0, or -1 with one line in msg naming

@@ -23,6 +23,7 @@
 #include <cblas.h>
 
 #include "../common/exit_codes.h"
+#include "boundary.h"
 #include "compute.h"
 #include "config.h"
 #include "grid.h"
@@ -570,6 +571,32 @@ static int compute_all(sweep_run *r)
     return code;
 }
 
+static int boundary_new_tmp(void *file, char *msg, size_t len)
+{
+    return sw_outfile_new_tmp(file, msg, len);
+}
+
+static int boundary_place(void *file, char *msg, size_t len)
+{
+    sw_outfile_mark_owner(file);
+    return sw_outfile_place(file, msg, len);
+}
+
+static void boundary_drop_tmp(void *file)
+{
+    sw_outfile_drop_tmp(file);
+}
+
+/* A config with a `boundary` section: lines instead of points (boundary.c). */
+static int run_boundary(sweep_run *r)
+{
+    sw_boundary_args ba = {
+        r->a.config,       r->a.out,      r->file.tmp,      r->plan.mode == SW_OUT_RESUME,
+        r->plan.created,   r->a.progress, boundary_new_tmp, boundary_place,
+        boundary_drop_tmp, &r->file};
+    return sw_boundary_sweep(r->comm, &r->cfg, &r->g, &ba);
+}
+
 /* Everything between MPI_Init and MPI_Finalize; returns the exit code. */
 static int sweep_main(MPI_Comm comm, int argc, char **argv)
 {
@@ -584,6 +611,7 @@ static int sweep_main(MPI_Comm comm, int argc, char **argv)
     int code = arguments(r, argc, argv);
     if (code < 0) setup_process(r);
     if (code < 0) code = share_config(r);
+    if (code < 0 && r->cfg.bnd.on) code = run_boundary(r);
     if (code < 0) code = open_output(r);
     if (code < 0) code = compute_all(r);
     MPI_Bcast(&code, 1, MPI_INT, 0, comm); /* every rank ends with rank 0's code */

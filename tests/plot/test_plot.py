@@ -6,8 +6,8 @@
 synthetic: small files in the sweep's layout written with h5py (synthetic.py):
   both plots, failed and not-yet-computed points, the T_mean/T_diff and T_L/T_R
   axes, several N, and every bad-input case (exit 2 with a message naming it).
-sweep: real sweeps with mpirun (configs/fig2d.yaml and a small g x T_mean grid):
-  the profile and the phase map of their files.
+sweep: real sweeps with mpirun (configs/fig2d.yaml, a small g x T_mean grid and a
+  boundary sweep): the profile, the phase map and the boundary curves of their files.
 Every figure must be a PNG that decodes, of the asked pixel size, with more than
 one colour (no blank canvas)."""
 
@@ -217,6 +217,30 @@ def test_sweep(args, tmp):
         expect_ok(args, "profile of a 2-D sweep", "profile", ph5, "--vary", "g",
                   "--at", "T_mean=0.3", "--values", "0.1,0.7,1.3", "-o", png)
         png_check(png, (800, 600), "profile at T_mean = 0.3 from the 2-D sweep")
+        expect_usage(args, "boundary plot of an ordinary sweep", "not a boundary file",
+                     "boundary", ph5, "-o", os.path.join(tmp, "nb.png"))
+
+    cfg = os.path.join(tmp, "boundary.yaml")
+    with open(cfg, "w") as f:
+        f.write("model: nsite\nboundary: {axis: g, scan: 48}\naxes:\n  N: [10, 20]\n"
+                "  g: {start: 0.0025, stop: 1.5}\n"
+                "  T_mean: {start: 0.1, stop: 1.0, num: 30}\n"
+                "  T_diff: [0.1, 0.2]\n")
+    bh5 = os.path.join(tmp, "boundary.h5")
+    if sweep(cfg, bh5):
+        png = os.path.join(tmp, "boundary.png")
+        expect_usage(args, "boundary plot with two T_diff values", "--at T_diff",
+                     "boundary", bh5, "-o", png)
+        expect_ok(args, "boundary plot of every N", "boundary", bh5, "--at", "T_diff=0.1",
+                  "-o", png)
+        png_check(png, (800, 600), "boundary curves of N = 10 and 20", coloured=0.002)
+        png = os.path.join(tmp, "boundary_map.png")
+        expect_ok(args, "boundary plot over the scan's map", "boundary", bh5, "--N", "10",
+                  "--map", "--at", "T_diff=0.2", "--y", "T_mean", "-o", png, "--size", "7x5")
+        png_check(png, (700, 500), "boundary over the phi map", coloured=0.2)
+        expect_usage(args, "boundary plot of a missing N", "--N 30", "boundary", bh5, "--N",
+                     "30", "-o", png)
+
     three_level(args, tmp, sweep)
     test_ticks(args, tmp, sweep)
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -464,6 +465,15 @@ static int select_line(hid_t space, const sw_config *cfg, const sw_blines *L, in
     return H5Sselect_hyperslab(space, H5S_SELECT_SET, off, NULL, cnt, NULL) < 0 ? -1 : 0;
 }
 
+/* fdatasync of the file under the sec2 driver (no sieve buffer: every raw
+ * write is already a pwrite): what is written is on disk when it returns. */
+static int sync_data(hid_t file)
+{
+    int *fd = NULL;
+    if (H5Fget_vfd_handle(file, H5P_DEFAULT, (void **)&fd) < 0 || !fd) return -1;
+    return fdatasync(*fd) ? -1 : 0;
+}
+
 static int write_row(hid_t d, hid_t space, hid_t mtype, const void *buf, hsize_t n, hid_t dxpl)
 {
     hid_t ms = H5Screate_simple(1, &n, NULL);
@@ -503,6 +513,7 @@ int sw_bh5_write_line(sw_bh5 *h, const sw_config *cfg, const sw_blines *L, int b
     if (!rc) rc = select_line(q->sp_line, cfg, L, line, 0);
     if (!rc) rc = write_row(q->count, q->sp_line, H5T_NATIVE_INT32, &cs[0], 1, h->dxpl);
     if (!rc) rc = write_row(q->solves, q->sp_line, H5T_NATIVE_INT32, &cs[1], 1, h->dxpl);
+    if (!rc) rc = sync_data(h->file); /* the line durable before its done flag: node crashes */
     if (!rc) rc = write_row(q->done, q->sp_line, H5T_NATIVE_UINT8, &one, 1, h->dxpl); /* last */
     free(row);
     free(kind);

@@ -51,6 +51,7 @@ int main(int argc, char **argv)
     qt_options o;
     qt_params_default(&p, (qt_model)model);
     qt_options_default(&o);
+    o.want_secular_ratio = 1; /* as qthermo point */
     for (int i = 2; i < argc; i++)
         if (set_param(&p, &o, argv[i])) {
             fprintf(stderr, "example: bad argument %s\n", argv[i]);

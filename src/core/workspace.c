@@ -1,6 +1,7 @@
 /* Workspaces: everything a solve needs, allocated once for the largest
  * problem (GSL/FFTW style), so qt_solve never allocates. */
 #include <lapacke.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +10,8 @@
 typedef struct {
     qt_workspace *w;
     int failed;
-    int dry; /* only count the bytes (qt_workspace_estimate) */
+    int dry;       /* only count the bytes (qt_workspace_estimate) */
+    int too_large; /* a size LAPACK cannot be given */
 } arena;
 
 /* calloc that records the size and remembers a failure (checked once). */
@@ -46,25 +48,32 @@ static void alloc_nsite(arena *A, int N)
 {
     qt_workspace *w = A->w;
     size_t nn = (size_t)N * N;
+    /* dstevd (uniform chain): 1 + 4N + N^2; dstemr (non-uniform): 18 N */
+    size_t lwork =
+        1 + 4 * (size_t)N + nn > 18 * (size_t)N ? 1 + 4 * (size_t)N + nn : 18 * (size_t)N;
+    if (lwork > (size_t)INT_MAX) { /* N > 46338: a size a 32-bit lapack_int cannot hold */
+        A->too_large = 1;
+        return;
+    }
     w->tri_d = take(A, N, sizeof(double));
     w->tri_e = take(A, N, sizeof(double));
-    w->psi_buf = take(A, nn, sizeof(double));
     w->chain_val = take(A, N, sizeof(double));
     w->chain_vec = take(A, nn, sizeof(double));
     w->E_exc = take(A, N, sizeof(double));
     w->up = take(A, nn, sizeof(double));
     w->down = take(A, nn, sizeof(double));
-    w->Us = take(A, nn, sizeof(double));
     w->M = take(A, nn, sizeof(double));
     w->out = take(A, N, sizeof(double));
     w->P = take(A, 2 * (size_t)N, sizeof(double));
     w->h_site = take(A, N, sizeof(double));
     w->g_site = take(A, N, sizeof(double));
-    w->lwork = imax(1 + 4 * N + N * N, 18 * N); /* dstevd (uniform), dstemr (non-uniform) */
-    w->liwork = imax(3 + 5 * N, 10 * N);        /* dstevd, dstemr */
+    w->lwork = (int)lwork;
+    w->liwork = imax(3 + 5 * N, 10 * N); /* dstevd, dstemr */
     w->lapack_iwork = take(A, w->liwork, sizeof(int));
     w->isuppz = take(A, 2 * (size_t)N, sizeof(int));
-    w->dwork = take(A, w->lwork, sizeof(double));
+    w->dwork = take(A, lwork, sizeof(double));
+    /* dstevd and dstemr run in the spectrum, before any Us is formed */
+    w->Us = w->dwork;
 }
 
 static void alloc_general(arena *A, int d, int K)
@@ -191,9 +200,9 @@ qt_workspace *qt_workspace_alloc(qt_model model, int max_N, unsigned flags)
     if (model == QT_MODEL_NSITE && (max_N < 2 || max_N > QT_MAX_SITES)) return NULL;
     qt_workspace *w = calloc(1, sizeof *w);
     if (!w) return NULL;
-    arena A = {w, 0, 0};
+    arena A = {w, 0, 0, 0};
     plan_workspace(&A, model, max_N, flags);
-    if (A.failed) qt_workspace_free(&w);
+    if (A.failed || A.too_large) qt_workspace_free(&w);
     return w;
 }
 
@@ -202,16 +211,16 @@ size_t qt_workspace_estimate(qt_model model, int max_N, unsigned flags)
     if (model == QT_MODEL_NSITE && (max_N < 2 || max_N > QT_MAX_SITES)) return 0;
     qt_workspace w;
     memset(&w, 0, sizeof w);
-    arena A = {&w, 0, 1};
+    arena A = {&w, 0, 1, 0};
     plan_workspace(&A, model, max_N, flags);
-    return w.bytes + sizeof w;
+    return A.too_large ? 0 : w.bytes + sizeof w;
 }
 
 static void free_nsite_blocks(qt_workspace *w)
 {
     void *blocks[] = {
-        w->h_site, w->g_site, w->tri_e, w->psi_buf, w->chain_val, w->chain_vec, w->E_exc,
-        w->up,     w->down,   w->Us,    w->M,       w->out,       w->P,         w->dwork,
+        w->h_site, w->g_site, w->tri_e, w->chain_val, w->chain_vec, w->E_exc,
+        w->up,     w->down,   w->M,     w->out,       w->P,         w->dwork,
     };
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) free(blocks[i]);
 }

@@ -17,7 +17,6 @@ usage: tests/bench_scaling.py BUILD_DIR [--workers 16,64,256,512]
            [--costs 2.5e-6,5e-3,1,mixed] [--target 12] [--max-points 4000000]
 """
 import argparse
-import math
 import os
 import re
 import subprocess
@@ -33,21 +32,22 @@ def model_cost(n):
     return 2e-6 + 8e-8 * n * n + 2e-10 * n ** 3
 
 
-def config(ns, points_per_n):
-    side = max(1, int(math.sqrt(points_per_n)))
+def config(ns, points_per_n, workers):
+    """g has W values, so a group is a whole number of rounds of W points."""
+    rounds = max(1, points_per_n // workers)
     return (f"model: nsite\naxes:\n  N: [{', '.join(map(str, ns))}]\n"
-            f"  g: {{start: 0.1, stop: 1.4, num: {side}}}\n  T_L: [0.8]\n"
-            f"  T_R: {{start: 0.1, stop: 0.7, num: {max(1, points_per_n // side)}}}\n"
-            f"observables: [phi]\n"), side * max(1, points_per_n // side)
+            f"  g: {{start: 0.1, stop: 1.4, num: {workers}}}\n  T_L: [0.8]\n"
+            f"  T_R: {{start: 0.1, stop: 0.7, num: {rounds}}}\n"
+            f"observables: [phi]\n"), workers * rounds
 
 
 def run(build, workers, cost, target, max_points, tmp):
     if cost == "mixed":
         per_n = sum(model_cost(n) for n in MIXED_N)
-        text, n = config(MIXED_N, int(workers * target / per_n))
+        text, n = config(MIXED_N, int(workers * target / per_n), workers)
         env_cost, points = "model", n * len(MIXED_N)
     else:
-        text, points = config([10], min(max_points, int(workers * target / float(cost))))
+        text, points = config([10], min(max_points, int(workers * target / float(cost))), workers)
         env_cost = cost
     cfg = os.path.join(tmp, "c.yaml")
     out = os.path.join(tmp, "o.h5")
@@ -64,13 +64,14 @@ def run(build, workers, cost, target, max_points, tmp):
                        env=env, capture_output=True, text=True, timeout=1800)
     m = re.search(r"this run: (\d+) points in ([\d.]+) s .*rank 0 CPU ([\d.]+) s, "
                   r"modelled work ([\d.]+) s", p.stderr)
-    if p.returncode or not m:
+    if not m:
         print(f"W={workers} cost={cost}: exit {p.returncode}\n{p.stderr[-2000:]}", flush=True)
         return
     pts, wall, cpu, busy = int(m[1]), float(m[2]), float(m[3]), float(m[4])
     print(f"scaling W={workers} cost={cost} points={pts} wall_s={wall:.3f} "
           f"efficiency={busy / (workers * wall):.3f} rank0_cpu_s={cpu:.3f} "
-          f"rank0_cpu_per_point_us={1e6 * cpu / pts:.3f} mpirun_s={time.time() - t:.1f}",
+          f"rank0_cpu_per_point_us={1e6 * cpu / pts:.3f} mpirun_s={time.time() - t:.1f} "
+          f"exit={p.returncode}",
           flush=True)
 
 

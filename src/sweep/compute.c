@@ -81,24 +81,20 @@ static void emulated_result(const sw_config *cfg, int N, int64_t flat, qt_result
     r->peak_site = 1;
 }
 
-/* Emulation: the batch's modelled cost spent waiting (one absolute deadline,
- * polling MPI every millisecond), deterministic results. */
+/* Emulation: the batch's modelled cost spent waiting (one absolute
+ * deadline: hundreds of ranks on two cores must not wake up more than
+ * needed), deterministic results. */
 static void emulate_batch(sw_compute *c, const sw_block *blk, int64_t start, int64_t count,
                           double *packed, void (*poll)(void *), void *poll_arg)
 {
     struct timespec now, until;
     clock_gettime(CLOCK_MONOTONIC, &now);
     double end = (double)now.tv_sec + 1e-9 * (double)now.tv_nsec + (double)count * blk->cost;
-    for (;;) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        double t = (double)now.tv_sec + 1e-9 * (double)now.tv_nsec, next = t + 1e-3;
-        if (t >= end) break;
-        if (next > end) next = end;
-        until.tv_sec = (time_t)next;
-        until.tv_nsec = (long)(1e9 * (next - (double)until.tv_sec));
-        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
-        if (poll) poll(poll_arg);
+    until.tv_sec = (time_t)end;
+    until.tv_nsec = (long)(1e9 * (end - (double)until.tv_sec));
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR) {
     }
+    if (poll) poll(poll_arg);
     for (int64_t i = 0; i < count; i++) {
         emulated_result(c->cfg, blk->N, start + i, c->res);
         sw_pack_point(c->cfg, blk->N, blk->col, c->res, i, count, packed);

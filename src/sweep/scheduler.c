@@ -131,12 +131,16 @@ static void fmt_duration(double s, char *buf, size_t len)
 
 /* ETA from the cost model (sw_block.cost) calibrated on this run: the
  * modelled seconds still to do at the pace the done ones took. Counting
- * points instead misleads on mixed-N grids (largest N first). */
+ * points instead misleads on mixed-N grids (largest N first). The pace is
+ * taken from the first result on: before it every worker was busy with
+ * work not counted yet (and set up its workspace for the N). */
 static double eta_seconds(const sw_run_stats *st, double elapsed)
 {
-    if (!(st->cost_done > 0)) return NAN;
-    double left = st->cost_left - st->cost_done;
-    return elapsed * (left > 0 ? left : 0) / st->cost_done;
+    double left = st->cost_left - st->cost_done, since = sw_now() - st->first_time;
+    if (left < 0) left = 0;
+    if (st->cost_done > st->first_cost && since > 0)
+        return since * left / (st->cost_done - st->first_cost);
+    return st->cost_done > 0 ? elapsed * left / st->cost_done : NAN;
 }
 
 static void progress_line(const sw_run_stats *st, double t0)
@@ -155,6 +159,7 @@ static void count_done(sw_run_stats *st, const sw_grid *g, int b, int64_t count)
 {
     st->computed += count;
     st->cost_done += (double)count * g->blk[b].cost;
+    if (st->first_time == 0) st->first_time = sw_now(), st->first_cost = st->cost_done;
 }
 
 static double cpu_now(void)

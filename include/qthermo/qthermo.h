@@ -108,6 +108,8 @@ typedef struct {
     int want_secular_ratio; /* also compute secular_ratio (O(N^2) per point; NaN otherwise) */
     int force_coupled;      /* testing: solve the zero-frequency sector as one complex
                                system even when populations decouple */
+    int threads;            /* threads for one nsite point (N >= 256); 0 or 1: serial.
+                               Same results bit for bit; needs single-threaded BLAS */
 } qt_options;
 
 #define QT_DEFAULT_TOL             1e-9

@@ -12,13 +12,36 @@
 #include "qthermo/qthermo.h"
 
 typedef struct {
+    const char *name; /* for --case */
     qt_model model;
     int N;
     qt_solver solver;
     double min_seconds;
     double disorder_W; /* > 0: a non-uniform chain (per-point eigensolver) */
     qt_master_equation me;
+    int threads; /* qt_options.threads */
+    int points;  /* at least this many points */
 } bench_case;
+
+/* Run by default (and with --quick) */
+static const bench_case default_cases[] = {
+    {"lambda", QT_MODEL_LAMBDA, 3, QT_SOLVER_SECULAR, 1.0, 0, QT_ME_GLOBAL, 1, 3},
+    {"nsite-10", QT_MODEL_NSITE, 10, QT_SOLVER_SECULAR, 2.0, 0, QT_ME_GLOBAL, 1, 3},
+    {"nsite-40", QT_MODEL_NSITE, 40, QT_SOLVER_SECULAR, 2.0, 0, QT_ME_GLOBAL, 1, 3},
+    {"nsite-200", QT_MODEL_NSITE, 200, QT_SOLVER_SECULAR, 2.0, 0, QT_ME_GLOBAL, 1, 3},
+    {"nsite-1000", QT_MODEL_NSITE, 1000, QT_SOLVER_SECULAR, 3.0, 0, QT_ME_GLOBAL, 1, 3},
+    {"nsite-2000", QT_MODEL_NSITE, 2000, QT_SOLVER_SECULAR, 5.0, 0, QT_ME_GLOBAL, 1, 3},
+    {"nsite-10-disorder", QT_MODEL_NSITE, 10, QT_SOLVER_SECULAR, 2.0, 0.3, QT_ME_GLOBAL, 1, 3},
+    {"nsite-2000-disorder", QT_MODEL_NSITE, 2000, QT_SOLVER_SECULAR, 5.0, 0.3, QT_ME_GLOBAL, 1, 3},
+    {"nsite-10-dense", QT_MODEL_NSITE, 10, QT_SOLVER_DENSE, 2.0, 0, QT_ME_GLOBAL, 1, 3},
+    {"nsite-20-dense", QT_MODEL_NSITE, 20, QT_SOLVER_DENSE, 3.0, 0, QT_ME_GLOBAL, 1, 3},
+};
+/* Only by name: threads for one large point, minutes each */
+static const bench_case large_cases[] = {
+    {"nsite-4000", QT_MODEL_NSITE, 4000, QT_SOLVER_SECULAR, 10.0, 0, QT_ME_GLOBAL, 1, 3},
+    {"nsite-4000-t2", QT_MODEL_NSITE, 4000, QT_SOLVER_SECULAR, 10.0, 0, QT_ME_GLOBAL, 2, 3},
+    {"nsite-10000-t2", QT_MODEL_NSITE, 10000, QT_SOLVER_SECULAR, 0.0, 0, QT_ME_GLOBAL, 2, 1},
+};
 
 static double now(void)
 {
@@ -50,6 +73,7 @@ static int run_case(const bench_case *c)
     p.disorder_W = c->disorder_W;
     p.master_equation = c->me;
     o.solver = c->solver;
+    o.threads = c->threads;
     unsigned flags = qt_workspace_flags(&p, &o);
     double t0 = now();
     qt_workspace *w = qt_workspace_alloc(c->model, c->N, flags);
@@ -59,7 +83,7 @@ static int run_case(const bench_case *c)
     long points = 0, failures = 0;
     t0 = now();
     double elapsed = 0.0;
-    while (elapsed < c->min_seconds || points < 3) {
+    while (elapsed < c->min_seconds || points < c->points) {
         grid_point(&p, points);
         p.seed = points;
         failures += qt_solve(&p, &o, w, r) != QT_OK;
@@ -71,12 +95,15 @@ static int run_case(const bench_case *c)
     getrusage(RUSAGE_SELF, &ru);
     char extra[64] = "";
     if (c->disorder_W > 0) snprintf(extra, sizeof extra, " disorder_W=%g", c->disorder_W);
-    printf("bench model=%s N=%d master_equation=%s solver=%s%s points=%ld failures=%ld "
-           "per_point_us=%.2f workspace_mb=%.1f alloc_ms=%.2f peak_rss_mb=%.1f\n",
+    double cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+                 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+    printf("bench model=%s N=%d master_equation=%s solver=%s%s threads=%d points=%ld "
+           "failures=%ld per_point_us=%.2f workspace_mb=%.1f alloc_ms=%.2f peak_rss_mb=%.1f "
+           "cpu_s=%.2f\n",
            qt_model_name(c->model), c->model == QT_MODEL_NSITE ? c->N : 3,
            qt_master_equation_name(c->me), c->solver == QT_SOLVER_DENSE ? "dense" : "secular",
-           extra, points, failures, 1e6 * elapsed / points, qt_workspace_bytes(w) / 1048576.0,
-           1e3 * t_alloc, ru.ru_maxrss / 1024.0);
+           extra, c->threads, points, failures, 1e6 * elapsed / points,
+           qt_workspace_bytes(w) / 1048576.0, 1e3 * t_alloc, ru.ru_maxrss / 1024.0, cpu);
     fflush(stdout);
     qt_workspace_free(&w);
     qt_result_free(&r);
@@ -111,41 +138,72 @@ static void print_machine(void)
            sysconf(_SC_NPROCESSORS_ONLN), QT_VERSION);
 }
 
+static const bench_case *find_case(const char *name)
+{
+    const bench_case *lists[] = {default_cases, large_cases};
+    size_t counts[] = {sizeof default_cases / sizeof *default_cases,
+                       sizeof large_cases / sizeof *large_cases};
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; i < counts[l]; i++)
+            if (!strcmp(lists[l][i].name, name)) return &lists[l][i];
+    return NULL;
+}
+
+static int bench_help(FILE *out, int code)
+{
+    fprintf(out, "usage: qthermo bench [--quick] [--case NAME]... [--threads T]\n"
+                 "Times the per-point path, each case in its own process (so peak_rss_mb is\n"
+                 "its own); --quick runs each case briefly. A benchmark, not a test: nothing\n"
+                 "is asserted. --threads T sets qt_options.threads of the cases run. Cases:\n");
+    for (size_t i = 0; i < sizeof default_cases / sizeof *default_cases; i++)
+        fprintf(out, "  %s\n", default_cases[i].name);
+    fprintf(out, "only with --case:\n");
+    for (size_t i = 0; i < sizeof large_cases / sizeof *large_cases; i++)
+        fprintf(out, "  %s\n", large_cases[i].name);
+    return code;
+}
+
+static int usage_error(const char *what, const char *value)
+{
+    fprintf(stderr, "qthermo bench: %s '%s' (see qthermo bench --help)\n", what, value);
+    return QT_EXIT_USAGE;
+}
+
 int qt_cmd_bench(int argc, char **argv)
 {
     double scale = 1.0;
+    int threads = 0; /* 0: each case's own */
+    const bench_case *chosen[32];
+    size_t n = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--quick")) {
+        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : "";
+        if (!strcmp(arg, "--quick")) {
             scale = 0.02;
-        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: qthermo bench [--quick]\n"
-                   "Times one point per case on one core (each case in its own process, so\n"
-                   "peak_rss_mb is its own); --quick runs each case briefly. A benchmark,\n"
-                   "not a test: nothing is asserted.\n");
-            return QT_EXIT_OK;
+        } else if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            return bench_help(stdout, QT_EXIT_OK);
+        } else if (!strcmp(arg, "--case") && n < sizeof chosen / sizeof *chosen) {
+            if (!(chosen[n++] = find_case(value))) return usage_error("unknown case", value);
+            i++;
+        } else if (!strcmp(arg, "--threads")) {
+            char *end;
+            long t = strtol(value, &end, 10);
+            if (*value == '\0' || *end || t < 1 || t > 1024)
+                return usage_error("--threads needs 1..1024, not", value);
+            threads = (int)t;
+            i++;
         } else {
-            fprintf(stderr, "qthermo bench: unknown option '%s' (expected --quick or --help)\n",
-                    argv[i]);
-            return QT_EXIT_USAGE;
+            return usage_error("unknown option", arg);
         }
     }
-    const bench_case cases[] = {
-        {QT_MODEL_LAMBDA, 3, QT_SOLVER_SECULAR, 1.0, 0, QT_ME_GLOBAL},
-        {QT_MODEL_NSITE, 10, QT_SOLVER_SECULAR, 2.0, 0, QT_ME_GLOBAL},
-        {QT_MODEL_NSITE, 40, QT_SOLVER_SECULAR, 2.0, 0, QT_ME_GLOBAL},
-        {QT_MODEL_NSITE, 200, QT_SOLVER_SECULAR, 2.0, 0, QT_ME_GLOBAL},
-        {QT_MODEL_NSITE, 1000, QT_SOLVER_SECULAR, 3.0, 0, QT_ME_GLOBAL},
-        {QT_MODEL_NSITE, 2000, QT_SOLVER_SECULAR, 5.0, 0, QT_ME_GLOBAL},
-        {QT_MODEL_NSITE, 10, QT_SOLVER_SECULAR, 2.0, 0.3, QT_ME_GLOBAL},
-        {QT_MODEL_NSITE, 2000, QT_SOLVER_SECULAR, 5.0, 0.3, QT_ME_GLOBAL},
-        {QT_MODEL_NSITE, 10, QT_SOLVER_DENSE, 2.0, 0, QT_ME_GLOBAL},
-        {QT_MODEL_NSITE, 20, QT_SOLVER_DENSE, 3.0, 0, QT_ME_GLOBAL},
-    };
+    size_t n_default = sizeof default_cases / sizeof *default_cases;
+    if (n == 0)
+        for (; n < n_default; n++) chosen[n] = &default_cases[n];
     print_machine();
     int bad = 0;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        bench_case c = cases[i];
+    for (size_t i = 0; i < n; i++) {
+        bench_case c = *chosen[i];
         c.min_seconds *= scale;
+        if (threads) c.threads = threads;
         bad |= run_forked(&c);
     }
     return bad ? QT_EXIT_FAILURE : QT_EXIT_OK;

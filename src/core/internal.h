@@ -111,6 +111,32 @@ int qt_closed_classes(int n, qt_edge_fn edge, const void *ctx, int *in_class, in
 /* |<a|X_k|b>| below this counts as zero when deciding structure */
 #define QT_X_ZERO 1e-12
 int qt_gth(int n, double *Q, int ld, double *pi, double *work);
+/* The same with a team of threads (qt_team_size): bit-identical results. */
+int qt_gth_team(int n, double *Q, int ld, double *pi, double *work, int team);
+
+/* ---- threads for one point (team.c) ------------------------------------ */
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+/* Smaller points stay serial: a team costs more than it saves there. */
+#define QT_TEAM_MIN_N 256
+/* Row blocks of a threaded product start at multiples of this. */
+#define QT_TEAM_ALIGN 64
+
+/* Threads to use for a point of N sites: o->threads, or 1 below
+ * QT_TEAM_MIN_N or without OpenMP. */
+int qt_team_size(const qt_options *o, int N);
+/* Share [0, n) out: member id of a team of `team` gets [*begin, *end), block
+ * starts at multiples of align. */
+void qt_team_range(int n, int align, int team, int id, int *begin, int *end);
+/* fn(ctx, begin, end) on [0, n) shared out among the team (fn(ctx, 0, n)
+ * when team <= 1). fn must only touch what its range owns. */
+void qt_team_run(int team, int n, void (*fn)(void *ctx, int begin, int end), void *ctx);
+/* C = beta C + A op(B) (row-major; op(B) = B^T when transB), C's rows shared
+ * out in blocks aligned to QT_TEAM_ALIGN, each a single-threaded BLAS call. */
+void qt_team_product(int team, int m, int n, int k, const double *A, int lda, int transB,
+                     const double *B, int ldb, double beta, double *C, int ldc);
 
 /* ---- workspace (workspace.c) ------------------------------------------- */
 
@@ -145,15 +171,16 @@ struct qt_workspace {
 
     /* nsite structured path, sized N */
     double *tri_d, *tri_e;  /* tridiagonal diagonal / off-diagonal */
-    const double *psi;      /* [N*N] column-major excited eigenvectors: chain_vec or psi_buf */
-    double *psi_buf;        /* [N*N] reordered (g < 0) or site-basis (g = 0) eigenvectors */
+    const double *psi;      /* [N*N] column-major excited eigenvectors (chain_vec) */
     int chain_N;            /* N of the cached eigen-decomposition of tridiag(1, 0, 1) */
-    double *chain_val;      /* [N] its eigenvalues, ascending */
-    double *chain_vec;      /* [N*N] its eigenvectors, column-major */
+    int chain_descending;   /* its columns in descending order of eigenvalue (g < 0) */
+    double *chain_val;      /* [N] its eigenvalues, ascending (descending if chain_descending) */
+    double *chain_vec;      /* [N*N] its eigenvectors, column-major; the site basis at g = 0,
+                               a non-uniform chain's own (chain_N = 0 then) */
     double *E_exc;          /* [N] */
     double *up, *down;      /* [N*N] up[k*N + a]: g_k -> a; down[k*N + a]: a -> g_k */
     double *out;            /* [N] total rate out of excited eigenstate a */
-    double *Us;             /* [N*N] up scaled by 1/out */
+    double *Us;             /* [N*N] up scaled by 1/out; shares dwork (LAPACK runs before) */
     double *M;              /* [N*N] effective ground-ground rates */
     double *P;              /* [2N] eigenstate populations (ground, then excited) */
     double *gth_work;       /* [N * (QT_GTH_BLOCK + 1)] */
@@ -163,7 +190,7 @@ struct qt_workspace {
     qt_graph_scratch graph; /* closed classes and index lists, n = max(2N, d) */
     int *lapack_iwork;      /* [liwork] dstevd / dstemr integer work */
     int *isuppz;            /* [2N] dstemr support of the eigenvectors */
-    double *dwork;          /* LAPACK real work */
+    double *dwork;          /* LAPACK real work, >= N*N */
     int lwork, liwork;
 
     /* general eigenbasis path, sized d <= QT_COUPLED_MAX_D (or 3) */

@@ -72,23 +72,42 @@ static int ensure_chain_plan(qt_workspace *w, int N)
                             w->dwork, w->lwork, w->lapack_iwork, w->liwork);
     if (info) return QT_ELAPACK;
     w->chain_N = N;
+    w->chain_descending = 0;
     return QT_OK;
 }
 
+/* g < 0 needs the eigenvalues of T descending (energies h + g lam
+ * ascending): the cached columns are reversed in place, a permutation, so
+ * no second N x N array is needed. */
+static void orient_chain_plan(qt_workspace *w, int N, int descending)
+{
+    if (w->chain_descending == descending) return;
+    for (int a = 0, b = N - 1; a < b; a++, b--) {
+        double t = w->chain_val[a];
+        w->chain_val[a] = w->chain_val[b];
+        w->chain_val[b] = t;
+        double *x = w->chain_vec + (size_t)a * N, *y = w->chain_vec + (size_t)b * N;
+        for (int k = 0; k < N; k++) t = x[k], x[k] = y[k], y[k] = t;
+    }
+    w->chain_descending = descending;
+}
+
 /* A non-uniform chain: one tridiagonal eigen-solve per point (MRRR, LAPACK
- * dstemr: O(N^2) for all eigenvectors), ascending eigenvalues. */
+ * dstemr: O(N^2) for all eigenvectors), ascending eigenvalues. The vectors
+ * take the uniform plan's place; the next uniform point diagonalises again. */
 static int nonuniform_spectrum(int N, qt_workspace *w)
 {
+    w->chain_N = 0;
     memcpy(w->E_exc, w->h_site, sizeof(double) * N);
     for (int k = 0; k + 1 < N; k++) w->tri_e[k] = w->g_site[k];
     w->tri_e[N - 1] = 0.0;
     lapack_int m = 0, tryrac = 1;
     lapack_int info = LAPACKE_dstemr_work(LAPACK_COL_MAJOR, 'V', 'A', N, w->E_exc, w->tri_e, 0.0,
-                                          0.0, 0, 0, &m, w->tri_d, w->psi_buf, N, N, w->isuppz,
+                                          0.0, 0, 0, &m, w->tri_d, w->chain_vec, N, N, w->isuppz,
                                           &tryrac, w->dwork, w->lwork, w->lapack_iwork, w->liwork);
     if (info || m != N) return QT_ELAPACK;
     memcpy(w->E_exc, w->tri_d, sizeof(double) * N);
-    w->psi = w->psi_buf;
+    w->psi = w->chain_vec;
     return QT_OK;
 }
 
@@ -98,27 +117,21 @@ int qt_nsite_spectrum(const qt_params *p, qt_workspace *w)
         site_energies(p, w);
         return nonuniform_spectrum(p->N, w);
     }
-    int N = p->N, st = ensure_chain_plan(w, N);
-    if (st) return st;
-    const double *lam = w->chain_val;
-    size_t nn = (size_t)N * N;
+    int N = p->N;
+    w->psi = w->chain_vec;
     if (p->g == 0.0) {
         /* degenerate excited block: the site basis is an eigenbasis, and the
-         * one in which each bath's jumps land on a single eigenstate */
-        memset(w->psi_buf, 0, nn * sizeof(double));
-        for (int a = 0; a < N; a++) w->E_exc[a] = p->h, w->psi_buf[a + (size_t)a * N] = 1.0;
-        w->psi = w->psi_buf;
-    } else if (p->g > 0.0) {
-        for (int a = 0; a < N; a++) w->E_exc[a] = p->h + p->g * lam[a];
-        w->psi = w->chain_vec;
-    } else { /* keep the energies ascending */
-        for (int a = 0; a < N; a++) {
-            w->E_exc[a] = p->h + p->g * lam[N - 1 - a];
-            memcpy(w->psi_buf + (size_t)a * N, w->chain_vec + (size_t)(N - 1 - a) * N,
-                   N * sizeof(double));
-        }
-        w->psi = w->psi_buf;
+         * one in which each bath's jumps land on a single eigenstate. It
+         * takes the plan's place; the next g != 0 diagonalises again. */
+        w->chain_N = 0;
+        memset(w->chain_vec, 0, (size_t)N * N * sizeof(double));
+        for (int a = 0; a < N; a++) w->E_exc[a] = p->h, w->chain_vec[a + (size_t)a * N] = 1.0;
+        return QT_OK;
     }
+    int st = ensure_chain_plan(w, N);
+    if (st) return st;
+    orient_chain_plan(w, N, p->g < 0.0);
+    for (int a = 0; a < N; a++) w->E_exc[a] = p->h + p->g * w->chain_val[a];
     return QT_OK;
 }
 
@@ -159,13 +172,20 @@ static void count_clusters(const qt_params *p, const qt_options *o, const qt_wor
     r->max_cluster = max;
 }
 
-/* up/down rates of bath k, one occupation number per (k, a) */
-static void fill_rates(const qt_params *p, qt_workspace *w)
+typedef struct {
+    const qt_params *p;
+    qt_workspace *w;
+} rate_job;
+
+/* up/down rates of the baths [k0, k1), one occupation number per (k, a) */
+static void rate_rows(void *ctx, int k0, int k1)
 {
+    const rate_job *job = ctx;
+    const qt_params *p = job->p;
+    qt_workspace *w = job->w;
     int N = p->N;
     int classical = p->bath == QT_BATH_CLASSICAL, ohmic = p->spectral == QT_SPECTRAL_OHMIC;
-    memset(w->out, 0, sizeof(double) * N);
-    for (int k = 0; k < N; k++) {
+    for (int k = k0; k < k1; k++) {
         double T = w->T[k];
         double *up = w->up + (size_t)k * N, *down = w->down + (size_t)k * N;
         for (int a = 0; a < N; a++) {
@@ -176,9 +196,28 @@ static void fill_rates(const qt_params *p, qt_workspace *w)
             /* a -> g_k releases E_a: emission if E_a > 0, absorption if below */
             down[a] = E > 0.0 ? emit : absorb;
             up[a] = E > 0.0 ? absorb : emit;
-            w->out[a] += down[a];
         }
     }
+}
+
+/* out[a] = sum_k down[k][a] (k ascending) for a in [a0, a1) */
+static void out_rates(void *ctx, int a0, int a1)
+{
+    const rate_job *job = ctx;
+    qt_workspace *w = job->w;
+    int N = job->p->N;
+    for (int a = a0; a < a1; a++) w->out[a] = 0.0;
+    for (int k = 0; k < N; k++) {
+        const double *down = w->down + (size_t)k * N;
+        for (int a = a0; a < a1; a++) w->out[a] += down[a];
+    }
+}
+
+static void fill_rates(const qt_params *p, qt_workspace *w, int team)
+{
+    rate_job job = {p, w};
+    qt_team_run(team, p->N, rate_rows, &job);
+    qt_team_run(team, p->N, out_rates, &job);
 }
 
 typedef struct {
@@ -247,9 +286,64 @@ static int closed_class(int N, qt_workspace *w, int **in_class)
     return qt_closed_classes(2 * N, bipartite_edge, &g, *in_class, w->graph.tarjan);
 }
 
+typedef struct {
+    int N, ng;
+    qt_workspace *w;
+    const int *gi, *ai; /* ground and excited states of the closed class */
+    const double *pi;   /* [ng] ground populations, unnormalised */
+    qt_result *r;
+    double *flow; /* [2N] net flows out of g_k, then into a */
+} class_job;
+
+/* Us = up / out on the rows [j0, j1) */
+static void scaled_up_rows(void *ctx, int j0, int j1)
+{
+    const class_job *job = ctx;
+    qt_workspace *w = job->w;
+    int N = job->N;
+    for (int j = j0; j < j1; j++)
+        for (int a = 0; a < N; a++) w->Us[(size_t)j * N + a] = w->up[(size_t)j * N + a] / w->out[a];
+}
+
+/* Excited populations t in [t0, t1) of the class: P_a = sum_j up[g_j][a]
+ * pi_j / out[a], the sum built along the rows of up (j ascending). */
+static void excited_populations(void *ctx, int t0, int t1)
+{
+    const class_job *job = ctx;
+    const qt_workspace *w = job->w;
+    double *Pe = w->P + job->N;
+    for (int j = 0; j < job->ng; j++) {
+        const double *up = w->up + (size_t)job->gi[j] * job->N;
+        double pj = job->pi[j];
+        for (int t = t0; t < t1; t++) Pe[job->ai[t]] += up[job->ai[t]] * pj;
+    }
+    for (int t = t0; t < t1; t++) Pe[job->ai[t]] /= w->out[job->ai[t]];
+}
+
+/* M[j][k] = sum_a up[g_j][a] down[g_k][a] / out[a] over the class. */
+static void effective_rates(int N, int ng, int na, qt_workspace *w, const int *gi, const int *ai,
+                            int team)
+{
+    if (ng == N && na == N) {
+        class_job job = {N, ng, w, gi, ai, NULL, NULL, NULL};
+        qt_team_run(team, N, scaled_up_rows, &job);
+        qt_team_product(team, N, N, N, w->Us, N, 1, w->down, N, 0.0, w->M, N);
+        return;
+    }
+    for (int j = 0; j < ng; j++)
+        for (int k = 0; k < ng; k++) {
+            double s = 0.0;
+            for (int t = 0; t < na; t++) {
+                int a = ai[t];
+                s += w->up[(size_t)gi[j] * N + a] * w->down[(size_t)gi[k] * N + a] / w->out[a];
+            }
+            w->M[(size_t)j * ng + k] = s;
+        }
+}
+
 /* Effective rates between the ground states gi[0..ng) through the excited
  * states ai[0..na) of the closed class, then GTH. Fills w->P. */
-static int solve_closed_class(int N, qt_workspace *w, const int *in_class)
+static int solve_closed_class(int N, qt_workspace *w, const int *in_class, int team)
 {
     int *gi = w->graph.index, *ai = w->graph.index + N, ng = 0, na = 0;
     for (int k = 0; k < N; k++)
@@ -264,44 +358,26 @@ static int solve_closed_class(int N, qt_workspace *w, const int *in_class)
     }
     double *pi = w->gth_work; /* ng values, then GTH scratch */
     double *scratch = w->gth_work + N;
-    if (ng == N && na == N) {
-        for (int j = 0; j < N; j++)
-            for (int a = 0; a < N; a++)
-                w->Us[(size_t)j * N + a] = w->up[(size_t)j * N + a] / w->out[a];
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, N, N, 1.0, w->Us, N, w->down, N,
-                    0.0, w->M, N);
-    } else {
-        for (int j = 0; j < ng; j++)
-            for (int k = 0; k < ng; k++) {
-                double s = 0.0;
-                for (int t = 0; t < na; t++) {
-                    int a = ai[t];
-                    s += w->up[(size_t)gi[j] * N + a] * w->down[(size_t)gi[k] * N + a] / w->out[a];
-                }
-                w->M[(size_t)j * ng + k] = s;
-            }
-    }
-    if (ng > 1 && qt_gth(ng, w->M, ng, pi, scratch)) return QT_ENOTUNIQUE;
+    effective_rates(N, ng, na, w, gi, ai, team);
+    if (ng > 1 && qt_gth_team(ng, w->M, ng, pi, scratch, team)) return QT_ENOTUNIQUE;
     if (ng == 1) pi[0] = 1.0;
     for (int j = 0; j < ng; j++) Pg[gi[j]] = pi[j];
+    class_job job = {N, ng, w, gi, ai, pi, NULL, NULL};
+    qt_team_run(team, na, excited_populations, &job);
     double total = 1.0;
-    for (int t = 0; t < na; t++) {
-        int a = ai[t];
-        double s = 0.0;
-        for (int j = 0; j < ng; j++) s += w->up[(size_t)gi[j] * N + a] * pi[j];
-        Pe[a] = s / w->out[a];
-        total += Pe[a];
-    }
+    for (int t = 0; t < na; t++) total += Pe[ai[t]];
     for (int i = 0; i < 2 * N; i++) P[i] /= total;
     return QT_OK;
 }
 
-/* Heat currents, energy, residual and the other checks from the rates. */
-static void rate_observables(int N, const qt_workspace *w, qt_result *r)
+/* Heat current into bath k and the net flow out of g_k, k in [k0, k1). */
+static void ground_flows(void *ctx, int k0, int k1)
 {
+    const class_job *job = ctx;
+    const qt_workspace *w = job->w;
+    int N = job->N;
     const double *Pg = w->P, *Pe = w->P + N;
-    double res = 0.0, energy = 0.0, sum = 0.0, minp = INFINITY;
-    for (int k = 0; k < N; k++) {
+    for (int k = k0; k < k1; k++) {
         const double *up = w->up + (size_t)k * N, *down = w->down + (size_t)k * N;
         double J = 0.0, flow = 0.0;
         for (int a = 0; a < N; a++) {
@@ -309,15 +385,36 @@ static void rate_observables(int N, const qt_workspace *w, qt_result *r)
             J += w->E_exc[a] * net;
             flow += net;
         }
-        r->heat_current[k] = J;
-        res += fabs(flow);
+        job->r->heat_current[k] = J;
+        job->flow[k] = flow;
     }
-    for (int a = 0; a < N; a++) {
-        double flow = -w->out[a] * Pe[a];
-        for (int k = 0; k < N; k++) flow += w->up[(size_t)k * N + a] * Pg[k];
-        res += fabs(flow);
-        energy += w->E_exc[a] * Pe[a];
+}
+
+/* Net flow into excited state a in [a0, a1), summed along the rows of up. */
+static void excited_flows(void *ctx, int a0, int a1)
+{
+    const class_job *job = ctx;
+    const qt_workspace *w = job->w;
+    int N = job->N;
+    const double *Pg = w->P, *Pe = w->P + N;
+    double *flow = job->flow + N;
+    for (int a = a0; a < a1; a++) flow[a] = -w->out[a] * Pe[a];
+    for (int k = 0; k < N; k++) {
+        const double *up = w->up + (size_t)k * N;
+        for (int a = a0; a < a1; a++) flow[a] += up[a] * Pg[k];
     }
+}
+
+/* Heat currents, energy, residual and the other checks from the rates. */
+static void rate_observables(int N, qt_workspace *w, qt_result *r, int team)
+{
+    const double *Pe = w->P + N;
+    class_job job = {N, 0, w, NULL, NULL, NULL, r, w->gth_work};
+    qt_team_run(team, N, ground_flows, &job);
+    qt_team_run(team, N, excited_flows, &job);
+    double res = 0.0, energy = 0.0, sum = 0.0, minp = INFINITY;
+    for (int i = 0; i < 2 * N; i++) res += fabs(job.flow[i]);
+    for (int a = 0; a < N; a++) energy += w->E_exc[a] * Pe[a];
     for (int i = 0; i < 2 * N; i++) {
         sum += w->P[i];
         if (w->P[i] < minp) minp = w->P[i];
@@ -328,14 +425,30 @@ static void rate_observables(int N, const qt_workspace *w, qt_result *r)
     r->min_eigenvalue = minp;
 }
 
-static void site_populations(int N, const qt_workspace *w, double *p)
+typedef struct {
+    int N;
+    const qt_workspace *w;
+    double *p;
+} site_job;
+
+/* p_k = P_gk + sum_a psi_a(k)^2 P_a for k in [k0, k1), a ascending */
+static void site_population_range(void *ctx, int k0, int k1)
 {
-    for (int k = 0; k < N; k++) p[k] = w->P[k];
+    const site_job *job = ctx;
+    int N = job->N;
+    const double *P = job->w->P;
+    for (int k = k0; k < k1; k++) job->p[k] = P[k];
     for (int a = 0; a < N; a++) {
-        double Pa = w->P[N + a];
-        const double *col = w->psi + (size_t)a * N;
-        for (int k = 0; k < N; k++) p[k] += col[k] * col[k] * Pa;
+        double Pa = P[N + a];
+        const double *col = job->w->psi + (size_t)a * N;
+        for (int k = k0; k < k1; k++) job->p[k] += col[k] * col[k] * Pa;
     }
+}
+
+static void site_populations(int N, const qt_workspace *w, double *p, int team)
+{
+    site_job job = {N, w, p};
+    qt_team_run(team, N, site_population_range, &job);
 }
 
 /* Population generator on the 2N eigenstates for the relaxation rate. */
@@ -368,13 +481,14 @@ int qt_nsite_secular(const qt_params *p, const qt_options *o, qt_workspace *w, q
         *need_general = 1;
         return QT_OK;
     }
-    fill_rates(p, w);
+    int team = qt_team_size(o, N);
+    fill_rates(p, w, team);
     int *in_class;
     if (closed_class(N, w, &in_class) != 1) return QT_ENOTUNIQUE;
-    st = solve_closed_class(N, w, in_class);
+    st = solve_closed_class(N, w, in_class, team);
     if (st) return st;
-    site_populations(N, w, r->population);
-    rate_observables(N, w, r);
+    site_populations(N, w, r->population, team);
+    rate_observables(N, w, r, team);
     if (o->want_gap) r->relaxation_rate = relaxation_rate(N, w);
     r->path = QT_PATH_PAULI_BIPARTITE;
     return QT_OK;

@@ -30,6 +30,7 @@ void qt_options_default(qt_options *o)
         const qt_param_info *pi = qt_param_at(i);
         if (pi->flags & QT_PF_OPTION) qt_param_set(NULL, o, pi, pi->def);
     }
+    o->threads = 1;
 }
 
 int qt_dimension(const qt_params *p)

@@ -28,19 +28,6 @@ static void *take(arena *A, size_t count, size_t size)
     return p;
 }
 
-/* A LAPACK work length, computed in size_t: lengths beyond int (the type of
- * the stored lengths; lapack_int is int32 or int64) would wrap, N >= 46341
- * for dstevd's 1 + 4N + N^2, to a wrong, possibly too small, workspace.
- * Such a plan is refused as a whole. */
-static int lapack_len(arena *A, size_t n)
-{
-    if (n > (size_t)INT_MAX) {
-        A->too_large = 1;
-        return 1;
-    }
-    return (int)n;
-}
-
 static int imax(int a, int b)
 {
     return a > b ? a : b;
@@ -61,27 +48,32 @@ static void alloc_nsite(arena *A, int N)
 {
     qt_workspace *w = A->w;
     size_t nn = (size_t)N * N;
+    /* dstevd (uniform chain): 1 + 4N + N^2; dstemr (non-uniform): 18 N */
+    size_t lwork =
+        1 + 4 * (size_t)N + nn > 18 * (size_t)N ? 1 + 4 * (size_t)N + nn : 18 * (size_t)N;
+    if (lwork > (size_t)INT_MAX) { /* N > 46338: a size a 32-bit lapack_int cannot hold */
+        A->too_large = 1;
+        return;
+    }
     w->tri_d = take(A, N, sizeof(double));
     w->tri_e = take(A, N, sizeof(double));
-    w->psi_buf = take(A, nn, sizeof(double));
     w->chain_val = take(A, N, sizeof(double));
     w->chain_vec = take(A, nn, sizeof(double));
     w->E_exc = take(A, N, sizeof(double));
     w->up = take(A, nn, sizeof(double));
     w->down = take(A, nn, sizeof(double));
-    w->Us = take(A, nn, sizeof(double));
     w->M = take(A, nn, sizeof(double));
     w->out = take(A, N, sizeof(double));
     w->P = take(A, 2 * (size_t)N, sizeof(double));
     w->h_site = take(A, N, sizeof(double));
     w->g_site = take(A, N, sizeof(double));
-    size_t dstevd = 1 + 4 * (size_t)N + nn, dstemr = 18 * (size_t)N;
-    w->lwork = lapack_len(A, dstevd > dstemr ? dstevd : dstemr); /* uniform / non-uniform chain */
-    size_t idstevd = 3 + 5 * (size_t)N, idstemr = 10 * (size_t)N;
-    w->liwork = lapack_len(A, idstevd > idstemr ? idstevd : idstemr);
+    w->lwork = (int)lwork;
+    w->liwork = imax(3 + 5 * N, 10 * N); /* dstevd, dstemr */
     w->lapack_iwork = take(A, w->liwork, sizeof(int));
     w->isuppz = take(A, 2 * (size_t)N, sizeof(int));
-    w->dwork = take(A, w->lwork, sizeof(double));
+    w->dwork = take(A, lwork, sizeof(double));
+    /* dstevd and dstemr run in the spectrum, before any Us is formed */
+    w->Us = w->dwork;
 }
 
 static void alloc_general(arena *A, int d, int K)
@@ -228,8 +220,8 @@ size_t qt_workspace_estimate(qt_model model, int max_N, unsigned flags)
 static void free_nsite_blocks(qt_workspace *w)
 {
     void *blocks[] = {
-        w->h_site, w->g_site, w->tri_d, w->tri_e, w->psi_buf, w->chain_val, w->chain_vec, w->E_exc,
-        w->up,     w->down,   w->Us,    w->M,     w->out,     w->P,         w->dwork,
+        w->h_site, w->g_site, w->tri_d, w->tri_e, w->chain_val, w->chain_vec, w->E_exc,
+        w->up,     w->down,   w->M,     w->out,   w->P,         w->dwork,
     };
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) free(blocks[i]);
 }

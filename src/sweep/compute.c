@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "outputs.h"
@@ -17,9 +18,10 @@ int sw_compute_init(sw_compute *c, const sw_config *cfg, const sw_grid *g, char 
     c->cfg = cfg;
     c->grid = g;
     c->count_fd = -1;
-    c->ws = qt_workspace_alloc(cfg->model, g->max_N, cfg->ws_flags);
+    c->emulate = sw_emulated_cost() != 0.0;
+    c->ws = c->emulate ? NULL : qt_workspace_alloc(cfg->model, g->max_N, cfg->ws_flags);
     c->res = qt_result_alloc(g->max_N > 3 ? g->max_N : 3);
-    if (!c->ws || !c->res) {
+    if ((!c->ws && !c->emulate) || !c->res) {
         snprintf(msg, msglen, "cannot allocate the workspace for N = %d (out of memory)", g->max_N);
         sw_compute_free(c);
         return -1;
@@ -50,6 +52,55 @@ void sw_compute_free(sw_compute *c)
     c->count_buf = NULL;
 }
 
+/* Emulation: a result that depends on the point alone. */
+static void emulated_result(const sw_config *cfg, int N, int64_t flat, qt_result *r)
+{
+    double x = (double)flat;
+    r->status = QT_OK;
+    r->n_pop = r->n_baths = cfg->model == QT_MODEL_NSITE ? N : 3;
+    for (int k = 0; k < r->n_pop; k++) r->population[k] = 1.0 / r->n_pop, r->heat_current[k] = 0.0;
+    double *fields[] = {&r->energy,
+                        &r->x_cm,
+                        &r->phi,
+                        &r->soret,
+                        &r->residual,
+                        &r->trace_error,
+                        &r->min_eigenvalue,
+                        &r->relaxation_rate,
+                        &r->delta,
+                        &r->delta_formula,
+                        &r->x_mean,
+                        &r->m_eff,
+                        &r->omega2,
+                        &r->force,
+                        &r->force_highT};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) *fields[i] = x;
+    r->relaxation_rates[0] = r->relaxation_rates[1] = x;
+    r->oscillator_roots[0] = r->oscillator_roots[1] = x;
+    r->phase = 0;
+    r->peak_site = 1;
+}
+
+/* Emulation: the batch's modelled cost spent waiting (one absolute
+ * deadline: hundreds of ranks on two cores must not wake up more than
+ * needed), deterministic results. */
+static void emulate_batch(sw_compute *c, const sw_block *blk, int64_t start, int64_t count,
+                          double *packed, void (*poll)(void *), void *poll_arg)
+{
+    struct timespec now, until;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double end = (double)now.tv_sec + 1e-9 * (double)now.tv_nsec + (double)count * blk->cost;
+    until.tv_sec = (time_t)end;
+    until.tv_nsec = (long)(1e9 * (end - (double)until.tv_sec));
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR) {
+    }
+    if (poll) poll(poll_arg);
+    for (int64_t i = 0; i < count; i++) {
+        emulated_result(c->cfg, blk->N, start + i, c->res);
+        sw_pack_point(c->cfg, blk->N, blk->col, c->res, i, count, packed);
+    }
+}
+
 void sw_compute_batch(sw_compute *c, int b, int64_t start, int64_t count, double *packed,
                       void (*poll)(void *), void *poll_arg)
 {
@@ -57,6 +108,10 @@ void sw_compute_batch(sw_compute *c, int b, int64_t start, int64_t count, double
     const sw_block *blk = &c->grid->blk[b];
     int64_t idx[SW_MAX_AXES];
     qt_params p;
+    if (c->emulate) {
+        emulate_batch(c, blk, start, count, packed, poll, poll_arg);
+        return;
+    }
     for (int64_t i = 0; i < count; i++) {
         sw_grid_unravel(cfg, start + i, idx);
         sw_config_point(cfg, blk->N, idx, &p);

@@ -14,6 +14,7 @@ typedef struct {
     qt_workspace *ws;
     qt_result *res;
     int count_fd; /* QTHERMO_COUNT_FILE (testing), or -1 */
+    int emulate;  /* QTHERMO_EMULATE_COST (testing): wait instead of computing */
     char *count_buf;
     size_t count_cap;
 } sw_compute;

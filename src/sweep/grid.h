@@ -34,6 +34,12 @@ void sw_grid_free(sw_grid *g);
 /* Axis indices of a flat index. */
 void sw_grid_unravel(const sw_config *cfg, int64_t flat, int64_t *idx);
 
+/* Testing (scaling harness): QTHERMO_EMULATE_COST=SECONDS makes every
+ * point cost that much, =model its modelled cost; workers then wait that
+ * long instead of computing and write deterministic results (compute.c).
+ * Returns SECONDS, -1 for model, 0 when unset (normal runs). */
+double sw_emulated_cost(void);
+
 /* Largest batch (points) worth handing out at once for a block: about
  * SW_BATCH_SECONDS of work, at most SW_BATCH_MAX points. */
 #define SW_BATCH_SECONDS 0.04

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "../common/exit_codes.h"
@@ -128,16 +129,45 @@ static void fmt_duration(double s, char *buf, size_t len)
         snprintf(buf, len, "%.0fh%02.0fm", floor(s / 3600), fmod(floor(s / 60), 60));
 }
 
+/* ETA from the cost model (sw_block.cost) calibrated on this run: the
+ * modelled seconds still to do at the pace the done ones took. Counting
+ * points instead misleads on mixed-N grids (largest N first). The pace is
+ * taken from the first result on: before it every worker was busy with
+ * work not counted yet (and set up its workspace for the N). */
+static double eta_seconds(const sw_run_stats *st, double elapsed)
+{
+    double left = st->cost_left - st->cost_done, since = sw_now() - st->first_time;
+    if (left < 0) left = 0;
+    if (st->cost_done > st->first_cost && since > 0)
+        return since * left / (st->cost_done - st->first_cost);
+    return st->cost_done > 0 ? elapsed * left / st->cost_done : NAN;
+}
+
 static void progress_line(const sw_run_stats *st, double t0)
 {
     double el = sw_now() - t0, rate = el > 0 ? (double)st->computed / el : 0;
     int64_t have = st->done_before + st->computed;
     char eta[32];
-    fmt_duration(rate > 0 ? (double)(st->total - have) / rate : NAN, eta, sizeof eta);
+    fmt_duration(eta_seconds(st, el), eta, sizeof eta);
     sw_log(0, "progress: %lld/%lld points (%.1f%%), %.0f points/s, ETA %s, failed %lld",
            (long long)have, (long long)st->total,
            st->total ? 100.0 * (double)have / (double)st->total : 100.0, rate, eta,
            (long long)st->failed);
+}
+
+static void count_done(sw_run_stats *st, const sw_grid *g, int b, int64_t count)
+{
+    st->computed += count;
+    st->cost_done += (double)count * g->blk[b].cost;
+    if (st->first_time == 0) st->first_time = sw_now(), st->first_cost = st->cost_done;
+}
+
+static double cpu_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 /* Failed points, and states with a negative eigenvalue (redfield need not
@@ -185,7 +215,7 @@ static int run_single(const sw_grid *g, sw_writer *w, queue_t *q, sw_compute *co
             rc = -1;
             break;
         }
-        st->computed += count;
+        count_done(st, g, b, count);
         count_failed(st, g, b, buf, count);
         double now = sw_now();
         if (opt->progress_every > 0 && now - last_progress >= opt->progress_every) {
@@ -336,7 +366,7 @@ static void master_store(master_t *m, const result_hdr *hdr)
         m->rc = -1;
         return;
     }
-    st->computed += hdr->count;
+    count_done(st, m->q->g, (int)hdr->block, hdr->count);
     count_failed(st, m->q->g, hdr->block, packed, hdr->count);
 }
 
@@ -515,13 +545,19 @@ int sw_run(MPI_Comm comm, const sw_grid *g, sw_writer *w, uint8_t **done, sw_com
     } else {
         queue_t q = {g, done, 0, 0, 0, size > 1 ? size - 1 : 1};
         st->total = g->total;
-        for (int b = 0; b < g->n_blocks; b++)
-            for (int64_t i = 0; i < g->blk[b].npoints; i++) st->done_before += done[b][i] != 0;
+        for (int b = 0; b < g->n_blocks; b++) {
+            int64_t undone = 0;
+            for (int64_t i = 0; i < g->blk[b].npoints; i++) undone += done[b][i] == 0;
+            st->done_before += g->blk[b].npoints - undone;
+            st->cost_left += (double)undone * g->blk[b].cost;
+        }
         q.left = st->total - st->done_before;
+        const double cpu0 = cpu_now();
         if (size == 1)
             rc = run_single(g, w, &q, comp, opt, st, (double *)b0, msg, msglen);
         else
             rc = run_master(comm, size, w, &q, opt, st, wst, b0, msg, msglen);
+        st->cpu_seconds = cpu_now() - cpu0;
     }
     free(b0);
     free(b1);

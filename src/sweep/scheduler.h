@@ -44,6 +44,11 @@ typedef struct {
     double seconds;      /* wall time of the compute phase */
     int flushes;         /* group commits during the run */
     int dead_rank;       /* a rank that died or hangs, or 0 */
+    double cost_left;    /* modelled seconds (sw_block.cost) of the points undone at the start */
+    double cost_done;    /* modelled seconds of the points computed by this run */
+    double first_time;   /* sw_now() when the first result of this run was counted, or 0 */
+    double first_cost;   /* modelled seconds of that first result */
+    double cpu_seconds;  /* rank 0's CPU time (user + system) in the compute phase */
 } sw_run_stats;
 
 /* Collective over comm. w is the open results file (rank 0 only; NULL

@@ -484,10 +484,10 @@ static int report(const sweep_run *r, const sw_run_stats *st, const int64_t *cou
     const int64_t have = st->done_before + st->computed;
     sw_log(0,
            "this run: %lld points in %.3f s (%.0f points/s), %d flushes; file setup "
-           "%.3f s, close %.3f s, total %.3f s",
+           "%.3f s, close %.3f s, total %.3f s; rank 0 CPU %.3f s, modelled work %.3f s",
            (long long)st->computed, st->seconds,
            st->seconds > 0 ? (double)st->computed / st->seconds : 0.0, st->flushes, r->file_seconds,
-           close_seconds, sw_now() - r->t_start);
+           close_seconds, sw_now() - r->t_start, st->cpu_seconds, st->cost_done);
     char fails[512];
     int64_t nfail = failure_summary(counts, fails, sizeof fails);
     if (rrc) {

@@ -1,0 +1,80 @@
+/* Threads for one large point (qt_options.threads). The library's own
+ * OpenMP team does every parallel part, the matrix products included: each
+ * thread calls single-threaded BLAS on a block of rows. Blocks start at
+ * multiples of QT_TEAM_ALIGN rows, so every element of a product goes
+ * through the same BLAS kernel arithmetic whatever the number of threads,
+ * and the threaded results equal the serial ones bit for bit (OpenBLAS's own
+ * threading splits products elsewhere: its results can differ in the last
+ * bits between 1 and 2 threads). */
+#include <cblas.h>
+
+#include "internal.h"
+
+int qt_team_size(const qt_options *o, int N)
+{
+#ifdef _OPENMP
+    if (o->threads > 1 && N >= QT_TEAM_MIN_N) return o->threads;
+#else
+    (void)o, (void)N;
+#endif
+    return 1;
+}
+
+void qt_team_range(int n, int align, int team, int id, int *begin, int *end)
+{
+    /* whole units of `align`; the last unit takes the remainder, so no block
+     * but a lone one is shorter than align */
+    long units = n / align > 0 ? n / align : 1, per = (units + team - 1) / team;
+    long b = id * per, e = b + per;
+    b = b < units ? b : units;
+    e = e < units ? e : units;
+    *begin = (int)(b * align < n ? b * align : n);
+    *end = e == units ? n : (int)(e * align);
+    if (*begin > *end) *begin = *end;
+}
+
+void qt_team_run(int team, int n, void (*fn)(void *ctx, int begin, int end), void *ctx)
+{
+#ifdef _OPENMP
+    if (team > 1) {
+#pragma omp parallel num_threads(team)
+        {
+            int begin, end;
+            qt_team_range(n, 1, omp_get_num_threads(), omp_get_thread_num(), &begin, &end);
+            if (begin < end) fn(ctx, begin, end);
+        }
+        return;
+    }
+#else
+    (void)team;
+#endif
+    fn(ctx, 0, n);
+}
+
+/* The rows [i0, i1) of C = beta C + A op(B), all row-major. */
+static void product_rows(int i0, int i1, int n, int k, const double *A, int lda, int transB,
+                         const double *B, int ldb, double beta, double *C, int ldc)
+{
+    if (i0 >= i1) return;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans, i1 - i0, n, k, 1.0,
+                A + (size_t)i0 * lda, lda, B, ldb, beta, C + (size_t)i0 * ldc, ldc);
+}
+
+void qt_team_product(int team, int m, int n, int k, const double *A, int lda, int transB,
+                     const double *B, int ldb, double beta, double *C, int ldc)
+{
+#ifdef _OPENMP
+    if (team > 1) {
+#pragma omp parallel num_threads(team)
+        {
+            int i0, i1;
+            qt_team_range(m, QT_TEAM_ALIGN, omp_get_num_threads(), omp_get_thread_num(), &i0, &i1);
+            product_rows(i0, i1, n, k, A, lda, transB, B, ldb, beta, C, ldc);
+        }
+        return;
+    }
+#else
+    (void)team;
+#endif
+    product_rows(0, m, n, k, A, lda, transB, B, ldb, beta, C, ldc);
+}

@@ -137,7 +137,8 @@ typedef enum {
     QT_C_POSITIVE = 1, /* finite and > 0 */
     QT_C_NONNEG = 2,   /* finite and >= 0 */
     QT_C_SITES = 3,    /* integer in [2, QT_MAX_SITES] */
-    QT_C_COUNT = 4     /* integer in [1, 2^31 - 1] */
+    QT_C_COUNT = 4,    /* integer in [1, 2^31 - 1] */
+    QT_C_THREADS = 5   /* integer in [1, 1024] */
 } qt_constraint;
 
 /* Where a parameter may appear (qt_param_info.flags). */

@@ -12,8 +12,8 @@
 static cJSON *row_json(const qt_param_info *pi)
 {
     static const char *const types[] = {"real", "int", "enum", "list", "flag"};
-    static const char *const constraints[] = {"finite", "positive", "nonnegative", "sites",
-                                              "count"};
+    static const char *const constraints[] = {"finite", "positive", "nonnegative",
+                                              "sites",  "count",    "threads"};
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "name", pi->name);
     if (pi->alias) cJSON_AddStringToObject(r, "alias", pi->alias);

@@ -119,6 +119,10 @@ static const param_row rows[] = {
     {{"phase_threshold", "phase-threshold", NSITE, QT_PT_REAL, QT_C_NONNEG,
       QT_DEFAULT_PHASE_THRESHOLD, "1", "phase threshold", "|phi| <= this gives phase 0",
       NULL, QT_PF_OPTION, NULL}, O(phase_threshold), ST_DOUBLE, 0},
+    {{"threads_per_rank", "threads-per-rank", ALL, QT_PT_INT, QT_C_THREADS, 1, "1",
+      "threads per rank",
+      "threads for one large chain point (N >= 256); a sweep's default is SLURM_CPUS_PER_TASK",
+      NULL, QT_PF_OPTION, NULL}, O(threads), ST_INT, 0},
     {{"gap", NULL, ALL, QT_PT_FLAG, QT_C_FINITE, 0, "", "relaxation rates",
       "also compute the relaxation rate(s): an extra eigen-solve", NULL,
       QT_PF_OPTION | QT_PF_POINT, NULL}, O(want_gap), ST_FLAG, 0},
@@ -173,6 +177,7 @@ static const char *constraint_text(qt_constraint c)
         [QT_C_NONNEG] = "must be finite and >= 0",
         [QT_C_SITES] = "must be an integer in [2, 100000]",
         [QT_C_COUNT] = "must be an integer in [1, 2147483647]",
+        [QT_C_THREADS] = "must be an integer in [1, 1024]",
     };
     return texts[c];
 }
@@ -191,6 +196,8 @@ static inline int violates(const qt_param_info *pi, double v)
         return v < 2.0 || v > QT_MAX_SITES;
     case QT_C_COUNT:
         return v < 1.0 || v > 2147483647.0;
+    case QT_C_THREADS:
+        return v < 1.0 || v > 1024.0;
     default:
         return 0;
     }
@@ -207,7 +214,8 @@ int qt_param_check_value(const qt_param_info *pi, double v, char *msg, size_t le
     }
     if (pi->type == QT_PT_FLAG || !violates(pi, v)) return QT_OK;
     const char *why = constraint_text(pi->constraint);
-    if (pi->type == QT_PT_INT && pi->constraint != QT_C_SITES && pi->constraint != QT_C_COUNT)
+    if (pi->type == QT_PT_INT && pi->constraint != QT_C_SITES && pi->constraint != QT_C_COUNT &&
+        pi->constraint != QT_C_THREADS)
         why = pi->constraint == QT_C_NONNEG ? "must be an integer >= 0" : "must be an integer";
     if (msg && len) snprintf(msg, len, "%s = %.15g: %s", pi->name, v, why);
     return QT_EINVAL;
@@ -347,6 +355,9 @@ static qt_row_check compile_row(const param_row *r)
         break;
     case QT_C_COUNT:
         c.lo = 1.0, c.hi = 2147483647.0;
+        break;
+    case QT_C_THREADS:
+        c.lo = 1.0, c.hi = 1024.0;
         break;
     default:
         break;

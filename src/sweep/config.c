@@ -754,6 +754,7 @@ static int parse_parameters(ctx_t *c, const yaml_node_t *root, sw_config *cfg)
         const qt_param_info *pi = qt_param_find(name, cfg->model);
         if (!pi) return fail(c, k, name, "not a parameter of model %s", sw_model_name(cfg->model));
         if (parse_scalar(c, node_at(c, p->value), pi, cfg)) return -1;
+        if (!strcmp(name, "threads_per_rank")) cfg->threads_given = 1;
     }
     return 0;
 }

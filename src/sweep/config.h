@@ -62,6 +62,7 @@ typedef struct {
     size_t text_len;
     char sha256[65];             /* hex SHA-256 of text */
     double *lists[SW_MAX_LISTS]; /* storage of list parameters in base */
+    int threads_given;           /* the config sets threads_per_rank */
     sw_boundary_spec bnd;
 } sw_config;
 

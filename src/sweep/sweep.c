@@ -43,26 +43,43 @@ typedef struct {
     const char *out;
     int resume, force;
     double progress;
+    int threads; /* --threads_per_rank, 0: the config's, else SLURM_CPUS_PER_TASK, else 1 */
 } sweep_args;
+
+/* Threads per rank: --threads_per_rank, else the config's threads_per_rank,
+ * else Slurm's --cpus-per-task (SLURM_CPUS_PER_TASK), else 1. They change
+ * no result (the threaded paths are bit-identical to the serial ones). */
+static void apply_threads(sw_config *cfg, int cli)
+{
+    const char *slurm = getenv("SLURM_CPUS_PER_TASK");
+    long t = slurm ? strtol(slurm, NULL, 10) : 0;
+    if (cli > 0)
+        cfg->opt.threads = cli;
+    else if (!cfg->threads_given && t >= 1 && t <= 1024)
+        cfg->opt.threads = (int)t;
+}
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: mpirun -np K qthermo sweep CONFIG.yaml -o OUT.h5 [--resume] [--force]\n"
-               "                                  [--progress SECONDS]\n"
-               "  Rank 0 hands out grid points, ranks 1..K-1 compute (K = 1: rank 0 does both);\n"
-               "  all results go to one parallel HDF5 file.\n"
-               "  -o, --output OUT.h5   results file (never overwritten without --force)\n"
-               "  --resume              continue OUT.h5: compute only the points not done\n"
-               "                        (starts a new file when OUT.h5 does not exist)\n"
-               "  --force               replace an existing OUT.h5\n"
-               "  --progress SECONDS    progress line interval on stderr (default 10, 0: off)\n"
-               "Exit codes: 0 done, 1 I/O or internal failure, 2 bad input (nothing written),\n"
-               "4 interrupted by SIGTERM/SIGINT/SIGUSR1 (resumable with --resume).\n"
-               "QTHERMO_COUNT_FILE=PATH (testing): append 'GROUP INDEX' for every computed point.\n"
-               "QTHERMO_FLUSH_SECONDS=S: group commit (fdatasync, then done flags) every S\n"
-               "  seconds (default 1).\n"
-               "QTHERMO_RANK_TIMEOUT=S: a rank silent for max(S, 20 x the longest batch) ends\n"
-               "  the job (default 300).\n");
+    fprintf(f,
+            "usage: mpirun -np K qthermo sweep CONFIG.yaml -o OUT.h5 [--resume] [--force]\n"
+            "                                  [--progress SECONDS]\n"
+            "  Rank 0 hands out grid points, ranks 1..K-1 compute (K = 1: rank 0 does both);\n"
+            "  all results go to one parallel HDF5 file.\n"
+            "  -o, --output OUT.h5   results file (never overwritten without --force)\n"
+            "  --resume              continue OUT.h5: compute only the points not done\n"
+            "                        (starts a new file when OUT.h5 does not exist)\n"
+            "  --force               replace an existing OUT.h5\n"
+            "  --progress SECONDS    progress line interval on stderr (default 10, 0: off)\n"
+            "  --threads_per_rank T  threads for one large chain point (default: the\n"
+            "                        config's threads_per_rank, else SLURM_CPUS_PER_TASK, else 1)\n"
+            "Exit codes: 0 done, 1 I/O or internal failure, 2 bad input (nothing written),\n"
+            "4 interrupted by SIGTERM/SIGINT/SIGUSR1 (resumable with --resume).\n"
+            "QTHERMO_COUNT_FILE=PATH (testing): append 'GROUP INDEX' for every computed point.\n"
+            "QTHERMO_FLUSH_SECONDS=S: group commit (fdatasync, then done flags) every S\n"
+            "  seconds (default 1).\n"
+            "QTHERMO_RANK_TIMEOUT=S: a rank silent for max(S, 20 x the longest batch) ends\n"
+            "  the job (default 300).\n");
 }
 
 /* 0, 1 (--help) or -1 (message in msg) */
@@ -72,7 +89,7 @@ static int parse_args(int argc, char **argv, sweep_args *a, char *msg, size_t le
     a->progress = 10;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i], *v = NULL, *eq = strchr(s, '=');
-        char name[16]; /* --NAME=VALUE: s the name, v the value */
+        char name[32]; /* --NAME=VALUE: s the name, v the value */
         if (!strncmp(s, "--", 2) && eq && eq - s < (int)sizeof name) {
             snprintf(name, sizeof name, "%.*s", (int)(eq - s), s);
             s = name, v = eq + 1;
@@ -84,7 +101,15 @@ static int parse_args(int argc, char **argv, sweep_args *a, char *msg, size_t le
             a->resume = 1;
         else if (!strcmp(s, "--force"))
             a->force = 1;
-        else if (!strcmp(s, "-o") || !strcmp(s, "--output") || !strcmp(s, "--progress")) {
+        else if (!strcmp(s, "--threads_per_rank")) {
+            if (!v && i + 1 >= argc) return snprintf(msg, len, "%s: missing value", s), -1;
+            if (!v) v = argv[++i];
+            char *end;
+            long t = strtol(v, &end, 10);
+            if (end == v || *end || t < 1 || t > 1024)
+                return snprintf(msg, len, "--threads_per_rank: expected 1..1024, got '%s'", v), -1;
+            a->threads = (int)t;
+        } else if (!strcmp(s, "-o") || !strcmp(s, "--output") || !strcmp(s, "--progress")) {
             if (!v && i + 1 >= argc) return snprintf(msg, len, "%s: missing value", s), -1;
             if (!v) v = argv[++i];
             if (s[1] == 'o' || s[2] == 'o') {
@@ -288,6 +313,7 @@ static int share_config(sweep_run *r)
                               sizeof r->msg) &&
              !sw_grid_build(&r->cfg, &r->g, r->msg, sizeof r->msg);
     free(text);
+    if (ok) apply_threads(&r->cfg, r->a.threads);
     if (agree_max(r->comm, !ok)) {
         if (!ok && r->rank != 0) fprintf(stderr, "qthermo sweep [%d]: %s\n", r->rank, r->msg);
         return QT_EXIT_FAILURE;

@@ -1,11 +1,10 @@
 /* Threads for one large point (qt_options.threads). The library's own
  * OpenMP team does every parallel part, the matrix products included: each
- * thread calls single-threaded BLAS on a block of rows. Blocks start at
- * multiples of QT_TEAM_ALIGN rows, so every element of a product goes
- * through the same BLAS kernel arithmetic whatever the number of threads,
- * and the threaded results equal the serial ones bit for bit (OpenBLAS's own
- * threading splits products elsewhere: its results can differ in the last
- * bits between 1 and 2 threads). */
+ * thread calls single-threaded BLAS on a block of rows. The blocks are fixed
+ * (they do not depend on the number of threads), so every BLAS call is the
+ * same in every run and the threaded results equal the serial ones bit for
+ * bit (OpenBLAS's own threading splits products elsewhere: its results can
+ * differ in the last bits between 1 and 2 threads). */
 #include <cblas.h>
 
 #include "internal.h"

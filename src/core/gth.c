@@ -74,7 +74,7 @@ static void update_rows_below(double *Q, int ld, int m0, int m1, double *C, int 
 {
     int blocks = m0 / QT_TEAM_ALIGN > 0 ? m0 / QT_TEAM_ALIGN : 1;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(team) schedule(static) if (team > 1)
+#pragma omp parallel for num_threads(team) schedule(dynamic, 1) if (team > 1)
 #else
     (void)team;
 #endif

@@ -123,6 +123,9 @@ int qt_gth_team(int n, double *Q, int ld, double *pi, double *work, int team);
 #define QT_TEAM_MIN_N 256
 /* Row blocks of a threaded product start at multiples of this. */
 #define QT_TEAM_ALIGN 64
+/* Blocks of rows of a large product (N >= QT_TEAM_MIN_N), taken by the team
+ * one at a time */
+#define QT_PRODUCT_BLOCKS 8
 
 /* Threads to use for a point of N sites: o->threads, or 1 below
  * QT_TEAM_MIN_N or without OpenMP. */
@@ -133,8 +136,9 @@ void qt_team_range(int n, int align, int team, int id, int *begin, int *end);
 /* fn(ctx, begin, end) on [0, n) shared out among the team (fn(ctx, 0, n)
  * when team <= 1). fn must only touch what its range owns. */
 void qt_team_run(int team, int n, void (*fn)(void *ctx, int begin, int end), void *ctx);
-/* C = beta C + A op(B) (row-major; op(B) = B^T when transB), C's rows shared
- * out in blocks aligned to QT_TEAM_ALIGN, each a single-threaded BLAS call. */
+/* C = beta C + A op(B) (row-major; op(B) = B^T when transB). For m >=
+ * QT_TEAM_MIN_N in QT_PRODUCT_BLOCKS fixed row blocks (aligned to
+ * QT_TEAM_ALIGN), each a single-threaded BLAS call, whatever the team. */
 void qt_team_product(int team, int m, int n, int k, const double *A, int lda, int transB,
                      const double *B, int ldb, double beta, double *C, int ldc);
 

@@ -1,11 +1,10 @@
 /* Threads for one large point (qt_options.threads). The library's own
  * OpenMP team does every parallel part, the matrix products included: each
- * thread calls single-threaded BLAS on a block of rows. Blocks start at
- * multiples of QT_TEAM_ALIGN rows, so every element of a product goes
- * through the same BLAS kernel arithmetic whatever the number of threads,
- * and the threaded results equal the serial ones bit for bit (OpenBLAS's own
- * threading splits products elsewhere: its results can differ in the last
- * bits between 1 and 2 threads). */
+ * thread calls single-threaded BLAS on a block of rows. The blocks are fixed
+ * (they do not depend on the number of threads), so every BLAS call is the
+ * same in every run and the threaded results equal the serial ones bit for
+ * bit (OpenBLAS's own threading splits products elsewhere: its results can
+ * differ in the last bits between 1 and 2 threads). */
 #include <cblas.h>
 
 #include "internal.h"
@@ -26,11 +25,13 @@ void qt_team_range(int n, int align, int team, int id, int *begin, int *end)
      * but a lone one is shorter than align */
     long units = n / align > 0 ? n / align : 1, per = (units + team - 1) / team;
     long b = id * per, e = b + per;
-    b = b < units ? b : units;
+    if (b >= units) { /* more members than units: nothing left */
+        *begin = *end = n;
+        return;
+    }
     e = e < units ? e : units;
-    *begin = (int)(b * align < n ? b * align : n);
+    *begin = (int)(b * align);
     *end = e == units ? n : (int)(e * align);
-    if (*begin > *end) *begin = *end;
 }
 
 void qt_team_run(int team, int n, void (*fn)(void *ctx, int begin, int end), void *ctx)
@@ -60,21 +61,22 @@ static void product_rows(int i0, int i1, int n, int k, const double *A, int lda,
                 A + (size_t)i0 * lda, lda, B, ldb, beta, C + (size_t)i0 * ldc, ldc);
 }
 
+/* Large products in QT_PRODUCT_BLOCKS fixed blocks of rows, whatever the
+ * team: each block is the same BLAS call in every run (bit-identical
+ * results), and the team takes blocks as it frees up, so a thread slowed by
+ * other work on its core does not hold the others back. */
 void qt_team_product(int team, int m, int n, int k, const double *A, int lda, int transB,
                      const double *B, int ldb, double beta, double *C, int ldc)
 {
+    int blocks = m >= QT_TEAM_MIN_N ? QT_PRODUCT_BLOCKS : 1;
 #ifdef _OPENMP
-    if (team > 1) {
-#pragma omp parallel num_threads(team)
-        {
-            int i0, i1;
-            qt_team_range(m, QT_TEAM_ALIGN, omp_get_num_threads(), omp_get_thread_num(), &i0, &i1);
-            product_rows(i0, i1, n, k, A, lda, transB, B, ldb, beta, C, ldc);
-        }
-        return;
-    }
+#pragma omp parallel for num_threads(team) schedule(dynamic, 1) if (team > 1)
 #else
     (void)team;
 #endif
-    product_rows(0, m, n, k, A, lda, transB, B, ldb, beta, C, ldc);
+    for (int b = 0; b < blocks; b++) {
+        int i0, i1;
+        qt_team_range(m, QT_TEAM_ALIGN, blocks, b, &i0, &i1);
+        product_rows(i0, i1, n, k, A, lda, transB, B, ldb, beta, C, ldc);
+    }
 }

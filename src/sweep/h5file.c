@@ -743,6 +743,32 @@ static int open_block(sw_writer_state *w, int b, const char *path, char *msg, si
     return open_checked(w, b, "done", SW_EXT_1, H5T_STD_U8LE, &hb->done, path, msg, msglen);
 }
 
+/* The root `group` coordinate names the groups of the grid: read through its
+ * string heap (a damaged reference fails or crashes the probe here, not a
+ * reader later). 0, or 2 with msg. */
+static int check_group_names(sw_writer_state *w, const char *path, char *msg, size_t msglen)
+{
+    if (H5Lexists(w->file, "group", H5P_DEFAULT) <= 0) return 0;
+    hid_t d = H5Dopen2(w->file, "group", H5P_DEFAULT), t = d < 0 ? -1 : H5Dget_type(d);
+    hid_t s = d < 0 ? -1 : H5Dget_space(d);
+    int n = s < 0 ? -1 : (int)H5Sget_simple_extent_npoints(s), ok = n == w->g->n_blocks;
+    char **names = ok ? calloc((size_t)n, sizeof *names) : NULL;
+    ok = names && t >= 0 && H5Tis_variable_str(t) > 0 &&
+         H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) >= 0;
+    for (int b = 0; ok && b < n; b++) ok = names[b] && !strcmp(names[b], w->g->blk[b].group);
+    if (names && t >= 0 && s >= 0) H5Dvlen_reclaim(t, s, H5P_DEFAULT, names);
+    free(names);
+    if (s >= 0) H5Sclose(s);
+    if (t >= 0) H5Tclose(t);
+    if (d >= 0) H5Dclose(d);
+    if (ok) return 0;
+    return snprintf(msg, msglen,
+                    "%s: damaged (the group coordinate does not read back as the "
+                    "config's groups); refusing to --resume",
+                    path),
+           2;
+}
+
 /* The file's identity: format name and config hash. 0 or 2 (msg). */
 static int check_identity(sw_writer_state *w, const char *path, char *msg, size_t msglen)
 {
@@ -767,6 +793,14 @@ static int check_identity(sw_writer_state *w, const char *path, char *msg, size_
     return 0;
 }
 
+static int reads_as_hdf5(const char *path)
+{
+    hid_t f = open_file(path, H5F_ACC_RDONLY, 0);
+    if (f < 0) return 0;
+    H5Fclose(f);
+    return 1;
+}
+
 static int h5_open(sw_writer_state **out, const char *path, const sw_config *cfg, const sw_grid *g,
                    int writable, char *msg, size_t msglen)
 {
@@ -779,12 +813,20 @@ static int h5_open(sw_writer_state **out, const char *path, const sw_config *cfg
         rc = 2, snprintf(msg, msglen, "%s: %s (--resume needs to %s it)", path, strerror(errno),
                          writable ? "read and write" : "read");
     if (!rc) w->file = open_file(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, 0);
-    if (!rc && (w->file < 0 || (w->fd = file_fd(w->file)) < 0))
-        rc = 2, snprintf(msg, msglen,
-                         "%s: not an HDF5 file (or a damaged one); refusing to "
-                         "--resume",
-                         path);
+    if (!rc && (w->file < 0 || (w->fd = file_fd(w->file)) < 0)) {
+        /* a file that opens read-only is HDF5: a failed writable open is I/O */
+        rc = writable && reads_as_hdf5(path) ? -1 : 2;
+        if (rc < 0)
+            snprintf(msg, msglen,
+                     "%s: opening it for writing failed (an I/O error: the file reads as "
+                     "HDF5); nothing was changed, --resume again when the file system works",
+                     path);
+        else
+            snprintf(msg, msglen, "%s: not an HDF5 file (or a damaged one); refusing to --resume",
+                     path);
+    }
     if (!rc) rc = check_identity(w, path, msg, msglen);
+    if (!rc) rc = check_group_names(w, path, msg, msglen);
     for (int b = 0; !rc && b < g->n_blocks; b++) rc = open_block(w, b, path, msg, msglen);
     if (rc) {
         h5_close(w, NULL, 0);

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "../common/suggest.h"
 #include "qthermo/qthermo.h"
 
 #define QT_MAX_ARGS  128
@@ -32,8 +33,6 @@ double *qt_arg_list_alloc(const char *opt, const char *text, int *n);
 int qt_arg_fail(const char *opt, const char *text, const char *why);
 int qt_arg_bad_choice(const char *opt, const char *text, const char *const *choices);
 
-/* The closest of candidates to word (edit distance <= 2 or a prefix), or NULL. */
-const char *qt_suggest(const char *word, const char *const *candidates, int n);
 /* Options of every model from the table, for --help (rows without skip_flags). */
 void qt_print_param_help(FILE *out, unsigned skip_flags);
 

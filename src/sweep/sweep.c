@@ -23,6 +23,7 @@
 #include <cblas.h>
 
 #include "../common/exit_codes.h"
+#include "../common/suggest.h"
 #include "boundary.h"
 #include "compute.h"
 #include "config.h"
@@ -122,7 +123,12 @@ static int parse_args(int argc, char **argv, sweep_args *a, char *msg, size_t le
                     return snprintf(msg, len, "--progress: expected seconds >= 0, got '%s'", v), -1;
             }
         } else if (s[0] == '-' && s[1]) {
-            return snprintf(msg, len, "unknown option '%s'", argv[i]), -1;
+            static const char *const known[] = {
+                "--resume", "--force", "--output", "--progress", "--threads_per_rank", "--help"};
+            const char *hint = qt_suggest(s, known, 6);
+            return snprintf(msg, len, "unknown option '%s'%s%s%s", argv[i],
+                            hint ? " (did you mean " : "", hint ? hint : "", hint ? "?)" : ""),
+                   -1;
         } else if (!a->config) {
             a->config = s;
         } else {

@@ -50,6 +50,12 @@ class Spelling(unittest.TestCase):
             r = run(QTHERMO, "sweep", CONFIG, "-o", out, "--progress=soon", "--force")
             self.assertEqual(r.returncode, 2)
             self.assertIn("'soon'", r.stderr)
+            r = run(QTHERMO, "sweep", CONFIG, "-o", out, "--froce")
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("did you mean --force", r.stderr)
+            r = run(QTHERMO, "sweep", CONFIG, "-o", out, "--threads_per_rank=2", "--force",
+                    "--progress=0")
+            self.assertEqual(r.returncode, 0, r.stderr)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "h5attr.h"
+
 #include "outputs.h"
 
 typedef struct {
@@ -45,41 +47,6 @@ static hid_t mem_type(sw_type t)
     return t == SW_I8 ? H5T_NATIVE_INT8 : t == SW_I32 ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE;
 }
 
-static int attr_str(hid_t loc, const char *name, const char *value)
-{
-    hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate(H5S_SCALAR), a = -1;
-    int rc = -1;
-    if (t >= 0 && s >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 &&
-        H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
-        (a = H5Acreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT)) >= 0)
-        rc = H5Awrite(a, t, &value) < 0 ? -1 : 0;
-    if (a >= 0) H5Aclose(a);
-    if (s >= 0) H5Sclose(s);
-    if (t >= 0) H5Tclose(t);
-    return rc;
-}
-
-static int attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v)
-{
-    hid_t s = H5Screate(H5S_SCALAR), a = -1;
-    int rc = -1;
-    if (s < 0) return -1;
-    if ((a = H5Acreate2(loc, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT)) >= 0)
-        rc = H5Awrite(a, mtype, v) < 0 ? -1 : 0;
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(s);
-    return rc;
-}
-
-static int attr_double(hid_t loc, const char *name, double v)
-{
-    return attr_num(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
-}
-static int attr_int(hid_t loc, const char *name, int v)
-{
-    return attr_num(loc, name, H5T_STD_I32LE, H5T_NATIVE_INT, &v);
-}
-
 static int read_attr_str(hid_t loc, const char *name, char *buf, size_t buflen)
 {
     if (H5Aexists(loc, name) <= 0) return -1;
@@ -97,25 +64,12 @@ static int read_attr_str(hid_t loc, const char *name, char *buf, size_t buflen)
     return rc;
 }
 
-static hid_t make_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *fill,
-                          int rank, const hsize_t *dims)
-{
-    hid_t s = H5Screate_simple(rank, dims, NULL), p = H5Pcreate(H5P_DATASET_CREATE), d = -1;
-    if (s >= 0 && p >= 0 && H5Pset_layout(p, H5D_CONTIGUOUS) >= 0 &&
-        H5Pset_alloc_time(p, H5D_ALLOC_TIME_EARLY) >= 0 &&
-        H5Pset_fill_time(p, H5D_FILL_TIME_ALLOC) >= 0 && H5Pset_fill_value(p, mtype, fill) >= 0)
-        d = H5Dcreate2(loc, name, ftype, s, H5P_DEFAULT, p, H5P_DEFAULT);
-    if (p >= 0) H5Pclose(p);
-    if (s >= 0) H5Sclose(s);
-    return d;
-}
-
 /* 1-D coordinate made a dimension scale; rank 0 writes the values. */
 static hid_t make_scale(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *values,
                         hsize_t n, int rank, hid_t dxpl)
 {
     double zero = 0;
-    hid_t d = make_dataset(loc, name, ftype, mtype, &zero, 1, &n);
+    hid_t d = sw_make_dataset(loc, name, ftype, mtype, &zero, 1, &n);
     if (d < 0) return -1;
     if ((rank == 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, dxpl, values) < 0) ||
         H5DSset_scale(d, name) < 0) {
@@ -171,28 +125,28 @@ static int root_attributes(hid_t root, const sw_config *cfg, const char *created
 {
     const sw_boundary_spec *bs = &cfg->bnd;
     const sw_axis *ax = &cfg->axis[bs->axis];
-    int rc = attr_str(root, "qthermo_format", SW_BOUNDARY_FORMAT);
-    rc |= attr_str(root, "qthermo_version", QT_VERSION);
-    rc |= attr_str(root, "config_yaml", cfg->text);
-    rc |= attr_str(root, "config_sha256", cfg->sha256);
-    rc |= attr_str(root, "model", sw_model_name(cfg->model));
-    if (cfg->model == QT_MODEL_NSITE) rc |= attr_double(root, "h", cfg->base.h);
-    rc |= attr_double(root, "gamma", cfg->base.gamma);
-    rc |= attr_str(root, "spectral", sw_spectral_name(cfg->base.spectral));
-    rc |= attr_str(root, "bath", sw_bath_name(cfg->base.bath));
-    rc |= attr_str(root, "solver", sw_solver_name(cfg->opt.solver));
-    rc |= attr_double(root, "tol", cfg->opt.tol);
-    rc |= attr_str(root, "boundary_axis", ax->name);
-    rc |= attr_double(root, "boundary_start", ax->v[0]);
-    rc |= attr_double(root, "boundary_stop", ax->v[1]);
-    rc |= attr_str(root, "boundary_observable", sw_outputs[bs->observable].name);
-    rc |= attr_double(root, "boundary_level", bs->level);
-    rc |= attr_int(root, "boundary_scan", bs->scan);
-    rc |= attr_double(root, "boundary_xtol", bs->xtol);
-    rc |= attr_str(root, "boundary_kind_meanings",
-                   "0 none, 1 root (smooth), 2 crossing (level crossing, exact), 3 failed "
-                   "(a solve failed; the value is where)");
-    rc |= attr_str(root, "created", created);
+    int rc = sw_attr_str(root, "qthermo_format", SW_BOUNDARY_FORMAT);
+    rc |= sw_attr_str(root, "qthermo_version", QT_VERSION);
+    rc |= sw_attr_str(root, "config_yaml", cfg->text);
+    rc |= sw_attr_str(root, "config_sha256", cfg->sha256);
+    rc |= sw_attr_str(root, "model", sw_model_name(cfg->model));
+    if (cfg->model == QT_MODEL_NSITE) rc |= sw_attr_double(root, "h", cfg->base.h);
+    rc |= sw_attr_double(root, "gamma", cfg->base.gamma);
+    rc |= sw_attr_str(root, "spectral", sw_spectral_name(cfg->base.spectral));
+    rc |= sw_attr_str(root, "bath", sw_bath_name(cfg->base.bath));
+    rc |= sw_attr_str(root, "solver", sw_solver_name(cfg->opt.solver));
+    rc |= sw_attr_double(root, "tol", cfg->opt.tol);
+    rc |= sw_attr_str(root, "boundary_axis", ax->name);
+    rc |= sw_attr_double(root, "boundary_start", ax->v[0]);
+    rc |= sw_attr_double(root, "boundary_stop", ax->v[1]);
+    rc |= sw_attr_str(root, "boundary_observable", sw_outputs[bs->observable].name);
+    rc |= sw_attr_double(root, "boundary_level", bs->level);
+    rc |= sw_attr_int(root, "boundary_scan", bs->scan);
+    rc |= sw_attr_double(root, "boundary_xtol", bs->xtol);
+    rc |= sw_attr_str(root, "boundary_kind_meanings",
+                      "0 none, 1 root (smooth), 2 crossing (level crossing, exact), 3 failed "
+                      "(a solve failed; the value is where)");
+    rc |= sw_attr_str(root, "created", created);
     return rc ? -1 : 0;
 }
 
@@ -227,14 +181,14 @@ static int line_datasets(sw_bh5_group *q, const sw_config *cfg, const sw_blines 
         const void *fill = t->type == SW_I8    ? (void *)&f8
                            : t->type == SW_I32 ? (void *)&f32
                                                : (void *)&t->fill;
-        hid_t d = make_dataset(q->grp, t->name, file_type(t->type), mem_type(t->type), fill,
-                               r + t->per_point, dims);
+        hid_t d = sw_make_dataset(q->grp, t->name, file_type(t->type), mem_type(t->type), fill,
+                                  r + t->per_point, dims);
         if (d < 0) return -1;
         *ids[k] = d;
-        if (attr_str(d, "description", t->doc)) return -1;
+        if (sw_attr_str(d, "description", t->doc)) return -1;
         /* kind 0 means "no point": a value, not a missing one */
         if (t->type != SW_I8 &&
-            attr_num(d, "_FillValue", file_type(t->type), mem_type(t->type), fill))
+            sw_attr_num(d, "_FillValue", file_type(t->type), mem_type(t->type), fill))
             return -1;
         for (int a = 0; a < r; a++)
             if (H5DSattach_scale(d, scales[a], (unsigned)a) < 0) return -1;
@@ -243,8 +197,8 @@ static int line_datasets(sw_bh5_group *q, const sw_config *cfg, const sw_blines 
     hsize_t dims[SW_MAX_AXES];
     H5Sget_simple_extent_dims(q->sp_line, dims, NULL);
     uint8_t zero = 0;
-    q->done = make_dataset(q->grp, "done", H5T_STD_U8LE, H5T_NATIVE_UINT8, &zero, r, dims);
-    if (q->done < 0 || attr_str(q->done, "description", "1 when the line is completely written"))
+    q->done = sw_make_dataset(q->grp, "done", H5T_STD_U8LE, H5T_NATIVE_UINT8, &zero, r, dims);
+    if (q->done < 0 || sw_attr_str(q->done, "description", "1 when the line is completely written"))
         return -1;
     for (int a = 0; a < r; a++)
         if (H5DSattach_scale(q->done, scales[a], (unsigned)a) < 0) return -1;
@@ -267,12 +221,12 @@ static int scan_datasets(sw_bh5_group *q, const sw_config *cfg, const sw_blines 
         const void *fill = o->type == SW_I8    ? (void *)&f8
                            : o->type == SW_I32 ? (void *)&f32
                                                : (void *)&fd;
-        hid_t d =
-            make_dataset(q->grp, o->name, file_type(o->type), mem_type(o->type), fill, r + 1, dims);
+        hid_t d = sw_make_dataset(q->grp, o->name, file_type(o->type), mem_type(o->type), fill,
+                                  r + 1, dims);
         if (d < 0) return -1;
         q->scan[j] = d;
-        if (attr_str(d, "description", o->doc) ||
-            attr_num(d, "_FillValue", file_type(o->type), mem_type(o->type), fill))
+        if (sw_attr_str(d, "description", o->doc) ||
+            sw_attr_num(d, "_FillValue", file_type(o->type), mem_type(o->type), fill))
             return -1;
         for (int a = 0; a < r; a++)
             if (H5DSattach_scale(d, scales[a], (unsigned)a) < 0) return -1;
@@ -291,7 +245,7 @@ static int create_group(sw_bh5 *h, int b, const sw_config *cfg, const sw_grid *g
     if (cfg->model == QT_MODEL_NSITE) {
         CHECK(q->grp = H5Gcreate2(h->file, g->blk[b].group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
               "H5Gcreate");
-        CHECK(attr_int(q->grp, "N", g->blk[b].N), "attribute");
+        CHECK(sw_attr_int(q->grp, "N", g->blk[b].N), "attribute");
     } else {
         CHECK(q->grp = H5Gopen2(h->file, "/", H5P_DEFAULT), "H5Gopen");
     }
@@ -305,7 +259,7 @@ static int create_group(sw_bh5 *h, int b, const sw_config *cfg, const sw_grid *g
     CHECK(scan_scale = make_scale(q->grp, "scan", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, G->x,
                                   (hsize_t)G->n_scan, rank, h->dxpl),
           "scan coordinate");
-    CHECK(attr_str(scan_scale, "description", "scan points of the traced axis"), "attribute");
+    CHECK(sw_attr_str(scan_scale, "description", "scan points of the traced axis"), "attribute");
     int *pt = malloc((size_t)G->n_point * sizeof *pt);
     if (!pt) CHECK(-1, "malloc");
     for (int i = 0; i < G->n_point; i++) pt[i] = i;

@@ -30,6 +30,8 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "h5attr.h"
+
 #include "outputs.h"
 #include "writer.h"
 
@@ -96,38 +98,6 @@ static hid_t mem_type(sw_type t)
 
 /* ---- attributes -------------------------------------------------------- */
 
-static int attr_str(hid_t loc, const char *name, const char *value)
-{
-    hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate(H5S_SCALAR), a = -1;
-    int rc = -1;
-    if (t < 0 || s < 0) goto out;
-    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) goto out;
-    if ((a = H5Acreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto out;
-    rc = H5Awrite(a, t, &value) < 0 ? -1 : 0;
-out:
-    if (a >= 0) H5Aclose(a);
-    if (s >= 0) H5Sclose(s);
-    if (t >= 0) H5Tclose(t);
-    return rc;
-}
-
-static int attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v)
-{
-    hid_t s = H5Screate(H5S_SCALAR), a = -1;
-    int rc = -1;
-    if (s < 0) return -1;
-    if ((a = H5Acreate2(loc, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT)) >= 0)
-        rc = H5Awrite(a, mtype, v) < 0 ? -1 : 0;
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(s);
-    return rc;
-}
-
-static int attr_double(hid_t loc, const char *name, double v)
-{
-    return attr_num(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
-}
-
 /* Read a string attribute (variable or fixed length) into buf. */
 static int read_attr_str(hid_t loc, const char *name, char *buf, size_t buflen)
 {
@@ -188,7 +158,7 @@ static int status_flags(hid_t d)
         rc = H5Awrite(a, H5T_NATIVE_INT8, v) < 0 ? -1 : 0;
     if (a >= 0) H5Aclose(a);
     if (sp >= 0) H5Sclose(sp);
-    return rc ? rc : attr_str(d, "flag_meanings", names);
+    return rc ? rc : sw_attr_str(d, "flag_meanings", names);
 }
 
 /* ---- CF metadata (README.md in this folder, "CF metadata") ------------- */
@@ -205,8 +175,8 @@ static int cf_attrs(hid_t d, const char *long_name, const char *unit)
         snprintf(text, sizeof text, "%s, in units of %s", long_name, unit);
     else
         snprintf(text, sizeof text, "%s", long_name);
-    if (attr_str(d, "units", "1") || attr_str(d, "long_name", text)) return -1;
-    return attr_str(d, "qthermo_unit", unit[0] ? unit : "1");
+    if (sw_attr_str(d, "units", "1") || sw_attr_str(d, "long_name", text)) return -1;
+    return sw_attr_str(d, "qthermo_unit", unit[0] ? unit : "1");
 }
 
 /* A coordinate named like a parameter: long name and unit from the table. */
@@ -223,11 +193,11 @@ static int cf_coordinate(hid_t d, const sw_config *cfg, const char *name)
 static int cf_observable(hid_t d, const sw_output *o, const void *fill, int nsite)
 {
     if (cf_attrs(d, o->long_name, o->unit)) return -1;
-    if (nsite && attr_str(d, "coordinates", "N")) return -1;
+    if (nsite && sw_attr_str(d, "coordinates", "N")) return -1;
     if (o->type == SW_F64)
-        return attr_num(d, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, fill);
+        return sw_attr_num(d, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, fill);
     if (o == &sw_outputs[SW_OUT_STATUS]) return 0;
-    return attr_num(d, "valid_min", file_type(o->type), H5T_NATIVE_INT, &o->valid_min);
+    return sw_attr_num(d, "valid_min", file_type(o->type), H5T_NATIVE_INT, &o->valid_min);
 }
 
 /* nsite: the group's N as a scalar coordinate variable, so that xarray can
@@ -247,28 +217,14 @@ static hid_t cf_group_N(hid_t grp, const sw_config *cfg, int N, hid_t dxpl)
 
 /* ---- layout ------------------------------------------------------------ */
 
-/* A contiguous dataset allocated and filled at creation. */
-static hid_t make_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *fill,
-                          int rank, const hsize_t *dims)
-{
-    hid_t s = H5Screate_simple(rank, dims, NULL), p = H5Pcreate(H5P_DATASET_CREATE), d = -1;
-    if (s >= 0 && p >= 0 && H5Pset_layout(p, H5D_CONTIGUOUS) >= 0 &&
-        H5Pset_alloc_time(p, H5D_ALLOC_TIME_EARLY) >= 0 &&
-        H5Pset_fill_time(p, H5D_FILL_TIME_ALLOC) >= 0 && H5Pset_fill_value(p, mtype, fill) >= 0)
-        d = H5Dcreate2(loc, name, ftype, s, H5P_DEFAULT, p, H5P_DEFAULT);
-    if (p >= 0) H5Pclose(p);
-    if (s >= 0) H5Sclose(s);
-    return d;
-}
-
 /* A 1-D coordinate dataset with its values, made a dimension scale. */
 static hid_t make_scale(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *values,
                         hsize_t n, hid_t dxpl)
 {
     double zero = 0;
     int izero = 0;
-    hid_t d = make_dataset(loc, name, ftype, mtype,
-                           mtype == H5T_NATIVE_DOUBLE ? (void *)&zero : (void *)&izero, 1, &n);
+    hid_t d = sw_make_dataset(loc, name, ftype, mtype,
+                              mtype == H5T_NATIVE_DOUBLE ? (void *)&zero : (void *)&izero, 1, &n);
     if (d < 0) return -1;
     if (H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, dxpl, values) < 0 || H5DSset_scale(d, name) < 0) {
         H5Dclose(d);
@@ -295,7 +251,7 @@ static int name_choices(hid_t d, const qt_param_info *pi)
     int rc = a < 0 || H5Awrite(a, H5T_NATIVE_INT, values) < 0 ? -1 : 0;
     if (a >= 0) H5Aclose(a);
     if (sp >= 0) H5Sclose(sp);
-    return rc ? rc : attr_str(d, "flag_meanings", meanings);
+    return rc ? rc : sw_attr_str(d, "flag_meanings", meanings);
 }
 
 /* The coordinate dataset of axis a in group loc. */
@@ -413,10 +369,10 @@ static int param_attrs(hid_t root, const sw_config *cfg, char *msg, size_t msgle
             const double *v = qt_param_get_list(&cfg->base, pi, &n);
             if (v) CHECK(attr_doubles(root, pi->name, v, n), "attribute");
         } else if (pi->type == QT_PT_ENUM) {
-            CHECK(attr_str(root, pi->name, sw_config_value_text(cfg, pi, text, sizeof text)),
+            CHECK(sw_attr_str(root, pi->name, sw_config_value_text(cfg, pi, text, sizeof text)),
                   "attribute");
         } else {
-            CHECK(attr_double(root, pi->name, qt_param_get(&cfg->base, &cfg->opt, pi)),
+            CHECK(sw_attr_double(root, pi->name, qt_param_get(&cfg->base, &cfg->opt, pi)),
                   "attribute");
         }
     }
@@ -435,15 +391,15 @@ static const char *temperatures_text(const sw_config *cfg)
 static int root_attrs(hid_t root, const sw_config *cfg, const char *created, char *msg,
                       size_t msglen)
 {
-    CHECK(attr_str(root, "Conventions", "CF-1.10"), "attribute");
-    CHECK(attr_str(root, "qthermo_format", FORMAT_NAME), "attribute");
-    CHECK(attr_str(root, "qthermo_version", QT_VERSION), "attribute");
-    CHECK(attr_str(root, "config_yaml", cfg->text), "attribute");
-    CHECK(attr_str(root, "config_sha256", cfg->sha256), "attribute");
-    CHECK(attr_str(root, "model", sw_model_name(cfg->model)), "attribute");
+    CHECK(sw_attr_str(root, "Conventions", "CF-1.10"), "attribute");
+    CHECK(sw_attr_str(root, "qthermo_format", FORMAT_NAME), "attribute");
+    CHECK(sw_attr_str(root, "qthermo_version", QT_VERSION), "attribute");
+    CHECK(sw_attr_str(root, "config_yaml", cfg->text), "attribute");
+    CHECK(sw_attr_str(root, "config_sha256", cfg->sha256), "attribute");
+    CHECK(sw_attr_str(root, "model", sw_model_name(cfg->model)), "attribute");
     if (param_attrs(root, cfg, msg, msglen)) return -1;
-    CHECK(attr_str(root, "temperatures", temperatures_text(cfg)), "attribute");
-    CHECK(attr_str(root, "created", created), "attribute");
+    CHECK(sw_attr_str(root, "temperatures", temperatures_text(cfg)), "attribute");
+    CHECK(sw_attr_str(root, "created", created), "attribute");
     return 0;
 }
 
@@ -492,7 +448,7 @@ static hid_t cf_group_scale(sw_writer_state *w)
         d = H5Dcreate2(w->file, "group", t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     for (hsize_t b = 0; names && b < n; b++) names[b] = w->g->blk[b].group;
     if (d >= 0 && (H5Dwrite(d, t, H5S_ALL, H5S_ALL, w->dxpl, names) < 0 ||
-                   H5DSset_scale(d, "group") < 0 || attr_str(d, "long_name", "result group"))) {
+                   H5DSset_scale(d, "group") < 0 || sw_attr_str(d, "long_name", "result group"))) {
         H5Dclose(d);
         d = -1;
     }
@@ -507,7 +463,8 @@ static hid_t cf_root_N(sw_writer_state *w)
     hsize_t n = (hsize_t)w->g->n_blocks;
     int zero = 0, *v = malloc((size_t)n * sizeof *v);
     hid_t grp = cf_group_scale(w), d = -1;
-    if (v && grp >= 0) d = make_dataset(w->file, "N", H5T_STD_I32LE, H5T_NATIVE_INT, &zero, 1, &n);
+    if (v && grp >= 0)
+        d = sw_make_dataset(w->file, "N", H5T_STD_I32LE, H5T_NATIVE_INT, &zero, 1, &n);
     for (hsize_t b = 0; v && b < n; b++) v[b] = w->g->blk[b].N;
     if (d >= 0 && (H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, w->dxpl, v) < 0 ||
                    H5DSattach_scale(d, grp, 0) < 0 || cf_coordinate(d, w->cfg, "N"))) {
@@ -602,23 +559,24 @@ static hid_t block_dataset(sw_writer_state *w, int b, int k, char *msg, size_t m
     hid_t d;
     if (!o) {
         uint8_t zero = 0;
-        CHECK(d = make_dataset(hb->grp, "done", H5T_STD_U8LE, H5T_NATIVE_UINT8, &zero, rk, dims),
+        CHECK(d = sw_make_dataset(hb->grp, "done", H5T_STD_U8LE, H5T_NATIVE_UINT8, &zero, rk, dims),
               "H5Dcreate done");
         hb->done = d;
-        CHECK(attr_str(d, "description", "1 when the point's results are completely written"),
+        CHECK(sw_attr_str(d, "description", "1 when the point's results are completely written"),
               "attribute");
         CHECK(cf_attrs(d, "point written", "1"), "attribute");
-        if (cfg->model == QT_MODEL_NSITE) CHECK(attr_str(d, "coordinates", "N"), "attribute");
+        if (cfg->model == QT_MODEL_NSITE) CHECK(sw_attr_str(d, "coordinates", "N"), "attribute");
         return d;
     }
     double fd = sw_fill_value(o);
     int8_t f8 = (int8_t)fd;
     int32_t f32 = (int32_t)fd;
     const void *fill = o->type == SW_I8 ? (void *)&f8 : o->type == SW_I32 ? (void *)&f32 : &fd;
-    CHECK(d = make_dataset(hb->grp, o->name, file_type(o->type), mem_type(o->type), fill, rk, dims),
+    CHECK(d = sw_make_dataset(hb->grp, o->name, file_type(o->type), mem_type(o->type), fill, rk,
+                              dims),
           "H5Dcreate");
     hb->dset[k] = d;
-    CHECK(attr_str(d, "description", o->doc), "attribute");
+    CHECK(sw_attr_str(d, "description", o->doc), "attribute");
     CHECK(cf_observable(d, o, fill, cfg->model == QT_MODEL_NSITE), "attribute");
     if (k == SW_OUT_STATUS) CHECK(status_flags(d), "attribute flag_values");
     return d;

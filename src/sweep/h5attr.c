@@ -1,0 +1,54 @@
+/* HDF5 helpers shared by the sweep writer (h5file.c) and the boundary writer
+ * (boundary_h5.c): scalar attributes and contiguous datasets allocated
+ * early with their fill value. */
+#include "h5attr.h"
+
+int sw_attr_str(hid_t loc, const char *name, const char *value)
+{
+    hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate(H5S_SCALAR), a = -1;
+    int rc = -1;
+    if (t < 0 || s < 0) goto out;
+    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) goto out;
+    if ((a = H5Acreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto out;
+    rc = H5Awrite(a, t, &value) < 0 ? -1 : 0;
+out:
+    if (a >= 0) H5Aclose(a);
+    if (s >= 0) H5Sclose(s);
+    if (t >= 0) H5Tclose(t);
+    return rc;
+}
+
+int sw_attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v)
+{
+    hid_t s = H5Screate(H5S_SCALAR), a = -1;
+    int rc = -1;
+    if (s < 0) return -1;
+    if ((a = H5Acreate2(loc, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT)) >= 0)
+        rc = H5Awrite(a, mtype, v) < 0 ? -1 : 0;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(s);
+    return rc;
+}
+
+int sw_attr_double(hid_t loc, const char *name, double v)
+{
+    return sw_attr_num(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
+}
+
+int sw_attr_int(hid_t loc, const char *name, int v)
+{
+    return sw_attr_num(loc, name, H5T_STD_I32LE, H5T_NATIVE_INT, &v);
+}
+
+hid_t sw_make_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *fill,
+                      int rank, const hsize_t *dims)
+{
+    hid_t s = H5Screate_simple(rank, dims, NULL), p = H5Pcreate(H5P_DATASET_CREATE), d = -1;
+    if (s >= 0 && p >= 0 && H5Pset_layout(p, H5D_CONTIGUOUS) >= 0 &&
+        H5Pset_alloc_time(p, H5D_ALLOC_TIME_EARLY) >= 0 &&
+        H5Pset_fill_time(p, H5D_FILL_TIME_ALLOC) >= 0 && H5Pset_fill_value(p, mtype, fill) >= 0)
+        d = H5Dcreate2(loc, name, ftype, s, H5P_DEFAULT, p, H5P_DEFAULT);
+    if (p >= 0) H5Pclose(p);
+    if (s >= 0) H5Sclose(s);
+    return d;
+}

@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """Record the JSON of a fixed set of points, as computed before a redesign.
 
-Run once with the old executable: make_golden.py QTHERMO > points.json.
-test_golden.py then demands the same numbers bit for bit from the new one."""
+Run once with the old executable: make_golden.py QTHERMO > points.json
+(recorded before the redesign on an Intel Xeon, kernel not recorded), or
+make_golden.py QTHERMO --machine to write points-FINGERPRINT.json for this
+machine (machine.py). test_golden.py demands the same numbers bit for bit
+from a machine with a recorded fingerprint, and to rounding elsewhere."""
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+from machine import fingerprint
 
 NSITE = [
     "--N 2 --g 0.3 --TL 0.5 --TR 0.1",
@@ -50,8 +56,13 @@ def main():
     for args in CASES:
         p = subprocess.run([exe, "point", *args.split()], capture_output=True, text=True)
         out.append({"args": args, "exit": p.returncode, "json": json.loads(p.stdout)})
-    json.dump(out, sys.stdout, indent=1)
-    print()
+    if "--machine" in sys.argv[2:]:
+        path = Path(__file__).parent / f"points-{fingerprint(exe)}.json"
+        path.write_text(json.dumps(out, indent=1) + "\n")
+        print(path)
+    else:
+        json.dump(out, sys.stdout, indent=1)
+        print()
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ int main(int argc, char **argv)
     int d = model == 0 ? 2 * N : 3, K = model == 0 ? N : 2;
     qt_me_workspace *mw = qt_me_workspace_alloc(model == 0 ? N : 0, d <= QT_DENSE_MAX_D ? d : 0);
     qt_result *r = qt_result_alloc(N > 3 ? N : 3);
-    double *re = calloc((size_t)d * d, sizeof(double)), *im = calloc((size_t)d * d, sizeof(double));
+    double *re = calloc(qt_square(d), sizeof(double)), *im = calloc(qt_square(d), sizeof(double));
     double heat[ME_TEST_MAX_N], residual = 0.0, min_eig = 0.0;
     int st;
     if (model == 0) {
@@ -71,7 +71,7 @@ int main(int argc, char **argv)
                 st = me == QT_ME_LOCAL ? qt_chain_local_solve(&tc.c, mw, r)
                                        : qt_chain_redfield_solve(&tc.c, mw, r);
             if (!st) qt_chain_rho(&tc.c, mw, re, im);
-            memcpy(heat, r->heat_current, sizeof(double) * N);
+            memcpy(heat, r->heat_current, sizeof(double) * qt_size(N));
             residual = r->residual;
         } else {
             st = qt_operators_chain(&tc.c, mw);
@@ -86,8 +86,8 @@ int main(int argc, char **argv)
         if (!st) st = qt_dense_me_solve(mw, me, heat, &residual, &min_eig);
     }
     if (!st && !(sector && model == 0 && me != QT_ME_GLOBAL)) {
-        memcpy(re, mw->rho_re, sizeof(double) * d * d);
-        memcpy(im, mw->rho_im, sizeof(double) * d * d);
+        memcpy(re, mw->rho_re, sizeof(double) * qt_square(d));
+        memcpy(im, mw->rho_im, sizeof(double) * qt_square(d));
     }
     printf("{\"status\": %d, \"d\": %d, ", st, d);
     print_array("rho_re", re, d * d);

@@ -179,7 +179,7 @@ static void global_rho(int N, double g, double TL, double TR, double *re)
     qt_options_default(&o);
     qt_workspace *w = qt_workspace_alloc(QT_MODEL_NSITE, N, 0);
     qt_result *r = qt_result_alloc(N);
-    double *im = calloc(4 * (size_t)N * N, sizeof(double));
+    double *im = calloc(4 * qt_square(N), sizeof(double));
     assert_int_equal(qt_solve(&par, &o, w, r), QT_OK);
     assert_int_equal(qt_density_matrix(w, re, im, 2 * N), QT_OK);
     free(im);

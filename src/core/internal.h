@@ -196,7 +196,7 @@ struct qt_workspace {
     qt_model model;
     struct qt_me_workspace *me;                 /* local / redfield (QT_WS_ME), or NULL */
     qt_chain chain;                             /* the chain of the last solve (chain models) */
-    int last_me;                                /* master equation of the last solve */
+    qt_master_equation last_me;                 /* master equation of the last solve */
     qt_row_check param_rows[QT_MAX_PARAM_ROWS]; /* the table rows of model */
     int n_param_rows;
     int max_N; /* nsite: largest N; three-level: 1 */

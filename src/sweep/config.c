@@ -602,7 +602,7 @@ static int uses_me(const sw_config *cfg, qt_master_equation me)
     for (int a = 0; a < cfg->n_axes; a++)
         if (!strcmp(cfg->axis[a].name, "master_equation"))
             for (int64_t i = 0; i < cfg->axis[a].n; i++)
-                if (cfg->axis[a].v[i] == me) return 1;
+                if (cfg->axis[a].v[i] == (double)me) return 1;
     return 0;
 }
 

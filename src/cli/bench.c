@@ -57,19 +57,19 @@ static double now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 /* Vary g and the temperatures over a small grid so no point repeats. */
 static void grid_point(qt_params *p, long i)
 {
     if (p->model == QT_MODEL_NSITE) {
-        p->g = 0.1005 + 0.012 * (i % 100); /* avoids g = 1: a level at 0 for N = 200 */
+        p->g = 0.1005 + 0.012 * (double)(i % 100); /* avoids g = 1: a level at 0 for N = 200 */
         p->T_L = 0.8;
-        p->T_R = 0.1 + 0.007 * ((i / 100) % 100);
+        p->T_R = 0.1 + 0.007 * (double)((i / 100) % 100);
     } else {
         p->T1 = 0.8;
-        p->T2 = 0.1 + 0.007 * (i % 100);
+        p->T2 = 0.1 + 0.007 * (double)(i % 100);
     }
 }
 
@@ -105,15 +105,16 @@ static int run_case(const bench_case *c)
     getrusage(RUSAGE_SELF, &ru);
     char extra[64] = "";
     if (c->disorder_W > 0) snprintf(extra, sizeof extra, " disorder_W=%g", c->disorder_W);
-    double cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-                 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+    double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                 1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
     printf("bench model=%s N=%d master_equation=%s solver=%s%s threads=%d points=%ld "
            "failures=%ld per_point_us=%.2f workspace_mb=%.1f alloc_ms=%.2f peak_rss_mb=%.1f "
            "cpu_s=%.2f\n",
            qt_model_name(c->model), c->model == QT_MODEL_NSITE ? c->N : 3,
            qt_master_equation_name(c->me), c->solver == QT_SOLVER_DENSE ? "dense" : "secular",
-           extra, c->threads, points, failures, 1e6 * elapsed / points,
-           qt_workspace_bytes(w) / 1048576.0, 1e3 * t_alloc, ru.ru_maxrss / 1024.0, cpu);
+           extra, c->threads, points, failures, 1e6 * elapsed / (double)points,
+           (double)qt_workspace_bytes(w) / 1048576.0, 1e3 * t_alloc, (double)ru.ru_maxrss / 1024.0,
+           cpu);
     fflush(stdout);
     qt_workspace_free(&w);
     qt_result_free(&r);

@@ -14,7 +14,7 @@
 #include "args.h"
 #include "commands.h"
 #include "qthermo/qthermo.h"
-#include "sysmem.h"
+#include "../common/memlimit.h"
 
 #define MAX_LISTS 4
 
@@ -293,7 +293,7 @@ static cJSON *result_json(const point_request *rq, int st, const qt_result *r)
 static int check_memory(const point_request *rq, unsigned flags, int N)
 {
     double need = (double)qt_workspace_estimate(rq->p.model, N, flags);
-    double have = qt_memory_available();
+    double have = qt_memory_available(""); /* -1: unknown */
     if (have <= 0.0 || need <= 0.8 * have) return 0;
     fprintf(stderr,
             "qthermo point: option --N '%d': needs about %.1f GB of memory, %.1f GB "

@@ -49,7 +49,7 @@ static double group_rate(const qt_eigensys *es, int k, double wg, double tol)
  * (flat J at w = 0) is an error (-1) if any of its jumps is nonzero. */
 static int group_entries(qt_workspace *w, int k, int g0, int g1, double rate)
 {
-    const double *Xk = w->es.X + (size_t)k * w->es.d * w->es.d;
+    const double *Xk = w->es.X + qt_size(k) * qt_square(w->es.d);
     int n = 0;
     for (int t = g0; t < g1; t++) {
         int p = w->dense_pair[t];
@@ -68,10 +68,10 @@ static int build_liouvillian(qt_workspace *w, int kb, double tol)
     const double *X = es->X;
     double complex *L = w->dense_L;
     double *K = w->K_acc;
-    memset(L, 0, sizeof(double complex) * D * D);
-    memset(K, 0, sizeof(double) * d * d);
+    memset(L, 0, sizeof(double complex) * qt_square(D));
+    memset(K, 0, sizeof(double) * qt_square(d));
     for (int k = kb < 0 ? 0 : kb; k < (kb < 0 ? es->K : kb + 1); k++) {
-        const double *Xk = X + (size_t)k * d * d;
+        const double *Xk = X + qt_size(k) * qt_square(d);
         for (int g0 = 0, g1; g0 < n; g0 = g1) {
             g1 = group_end(w, g0, n, tol);
             double rate = group_rate(es, k, w->dense_w[w->dense_pair[g0]], tol);
@@ -83,8 +83,8 @@ static int build_liouvillian(qt_workspace *w, int kb, double tol)
                 for (int e2 = 0; e2 < ne; e2++) {
                     int p2 = w->dense_entry[e2], a2 = p2 / d, b2 = p2 % d;
                     double c = rate * Xk[p1] * Xk[p2];
-                    L[(a * d + a2) + (size_t)(b * d + b2) * D] += c; /* A rho A^dag */
-                    if (a2 == a) K[b * d + b2] += c;                 /* A^dag A */
+                    L[qt_offset(a * d + a2, b * d + b2, D)] += c; /* A rho A^dag */
+                    if (a2 == a) K[b * d + b2] += c;              /* A^dag A */
                 }
             }
         }
@@ -92,10 +92,10 @@ static int build_liouvillian(qt_workspace *w, int kb, double tol)
     for (int a = 0; a < d; a++)
         for (int b = 0; b < d; b++) {
             int r = a * d + b;
-            if (kb < 0) L[r + (size_t)r * D] += -I * (es->E[a] - es->E[b]);
+            if (kb < 0) L[qt_offset(r, r, D)] += -I * (es->E[a] - es->E[b]);
             for (int c = 0; c < d; c++) {
-                L[r + (size_t)(c * d + b) * D] -= 0.5 * K[a * d + c];
-                L[r + (size_t)(a * d + c) * D] -= 0.5 * K[c * d + b];
+                L[qt_offset(r, c * d + b, D)] -= 0.5 * K[a * d + c];
+                L[qt_offset(r, a * d + c, D)] -= 0.5 * K[c * d + b];
             }
         }
     return QT_OK;
@@ -107,7 +107,7 @@ static void apply(const qt_workspace *w, int D)
     for (int c = 0; c < D; c++) {
         double complex x = w->dense_rho[c];
         if (x == 0.0) continue;
-        const double complex *col = w->dense_L + (size_t)c * D;
+        const double complex *col = w->dense_L + qt_size(c) * qt_size(D);
         for (int r = 0; r < D; r++) w->dense_y[r] += col[r] * x;
     }
 }
@@ -115,7 +115,7 @@ static void apply(const qt_workspace *w, int D)
 static int factor_and_solve(qt_workspace *w, int D, int unique)
 {
     double complex *L = w->dense_L;
-    for (int c = 0; c < D; c++) L[(size_t)c * D] = (c / w->es.d == c % w->es.d) ? 1.0 : 0.0;
+    for (int c = 0; c < D; c++) L[qt_offset(0, c, D)] = (c / w->es.d == c % w->es.d) ? 1.0 : 0.0;
     for (int r = 0; r < D; r++) w->dense_rho[r] = r == 0;
     double anorm = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', D, D, L, D, w->dense_rwork);
     lapack_int info = LAPACKE_zgetrf_work(LAPACK_COL_MAJOR, D, D, L, D, w->ipiv);

@@ -16,7 +16,7 @@
 
 static double xel(const qt_eigensys *es, int k, int a, int b)
 {
-    return es->X[((size_t)k * es->d + a) * es->d + b];
+    return es->X[qt_offset(b, k * es->d + a, es->d)];
 }
 
 static double jump_rate(const qt_eigensys *es, int k, int ca, int cb)
@@ -91,8 +91,8 @@ static void build_sector_matrix(qt_workspace *w, int kb, int S)
     int d = es->d;
     double complex *L = w->sector;
     double *K = w->K_acc;
-    memset(L, 0, sizeof(double complex) * S * S);
-    memset(K, 0, sizeof(double) * d * d);
+    memset(L, 0, sizeof(double complex) * qt_square(S));
+    memset(K, 0, sizeof(double) * qt_square(d));
     for (int k = kb < 0 ? 0 : kb; k < (kb < 0 ? es->K : kb + 1); k++)
         for (int ca = 0; ca < es->n_clusters; ca++)
             for (int cb = 0; cb < es->n_clusters; cb++) {
@@ -109,18 +109,18 @@ static void build_sector_matrix(qt_workspace *w, int kb, int S)
                         double x2 = xel(es, k, a2, b2);
                         if (x2 == 0.0) continue;
                         int row = w->sector_index[a * d + a2], col = w->sector_index[b * d + b2];
-                        L[row + (size_t)col * S] += g * xab * x2;
+                        L[qt_offset(row, col, S)] += g * xab * x2;
                     }
                     FOR_MEMBERS(es, cb, j2, b2) K[b * d + b2] += g * xab * xel(es, k, a, b2);
                 }
             }
     for (int s = 0; s < S; s++) {
         int a = w->sector_row[s], b = w->sector_col[s], c = es->cluster[a];
-        if (kb < 0) L[s + (size_t)s * S] += -I * (es->E[a] - es->E[b]);
+        if (kb < 0) L[qt_offset(s, s, S)] += -I * (es->E[a] - es->E[b]);
         FOR_MEMBERS(es, c, i, x)
         { /* -1/2 (K rho + rho K)_ab */
-            L[s + (size_t)w->sector_index[x * d + b] * S] -= 0.5 * K[a * d + x];
-            L[s + (size_t)w->sector_index[a * d + x] * S] -= 0.5 * K[x * d + b];
+            L[qt_offset(s, w->sector_index[x * d + b], S)] -= 0.5 * K[a * d + x];
+            L[qt_offset(s, w->sector_index[a * d + x], S)] -= 0.5 * K[x * d + b];
         }
     }
 }
@@ -128,8 +128,8 @@ static void build_sector_matrix(qt_workspace *w, int kb, int S)
 static void sector_to_rho(qt_workspace *w, int S)
 {
     int d = w->es.d;
-    memset(w->rho_re, 0, sizeof(double) * d * d);
-    memset(w->rho_im, 0, sizeof(double) * d * d);
+    memset(w->rho_re, 0, sizeof(double) * qt_square(d));
+    memset(w->rho_im, 0, sizeof(double) * qt_square(d));
     for (int s = 0; s < S; s++) {
         int idx = w->sector_row[s] * d + w->sector_col[s];
         w->rho_re[idx] = creal(w->sector_rho[s]);
@@ -153,7 +153,7 @@ static void sector_apply(qt_workspace *w, int S)
     for (int c = 0; c < S; c++) {
         double complex x = w->sector_rho[c];
         if (x == 0.0) continue;
-        for (int r = 0; r < S; r++) w->sector_y[r] += L[r + (size_t)c * S] * x;
+        for (int r = 0; r < S; r++) w->sector_y[r] += L[qt_offset(r, c, S)] * x;
     }
 }
 
@@ -188,7 +188,7 @@ static void fill_pauli_rates(qt_workspace *w)
 {
     const qt_eigensys *es = &w->es;
     int d = es->d;
-    memset(w->W, 0, sizeof(double) * d * d);
+    memset(w->W, 0, sizeof(double) * qt_square(d));
     for (int k = 0; k < es->K; k++)
         for (int b = 0; b < d; b++)
             for (int a = 0; a < d; a++) {
@@ -230,8 +230,8 @@ static int solve_pauli(qt_workspace *w)
     double *pi = w->gth_work, *scratch = w->gth_work + d;
     if (n > 1 && qt_gth(n, w->gen_tmp, n, pi, scratch)) return QT_ENOTUNIQUE;
     if (n == 1) pi[0] = 1.0;
-    memset(w->rho_re, 0, sizeof(double) * d * d);
-    memset(w->rho_im, 0, sizeof(double) * d * d);
+    memset(w->rho_re, 0, sizeof(double) * qt_square(d));
+    memset(w->rho_im, 0, sizeof(double) * qt_square(d));
     for (int i = 0; i < n; i++) w->rho_re[idx[i] * d + idx[i]] = pi[i];
     return QT_OK;
 }
@@ -248,7 +248,7 @@ static int solve_coupled(qt_workspace *w)
     /* Tr L(rho) = 0, so one population row is redundant: replace it by Tr rho = 1 */
     int trace_row = w->sector_index[es->cl_member[0] * es->d + es->cl_member[0]];
     for (int c = 0; c < S; c++)
-        L[trace_row + (size_t)c * S] = w->sector_row[c] == w->sector_col[c] ? 1.0 : 0.0;
+        L[qt_offset(trace_row, c, S)] = w->sector_row[c] == w->sector_col[c] ? 1.0 : 0.0;
     for (int s = 0; s < S; s++) w->sector_rho[s] = s == trace_row;
     double anorm = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', S, S, L, S, w->sector_rwork);
     lapack_int info = LAPACKE_zgetrf_work(LAPACK_COL_MAJOR, S, S, L, S, w->ipiv);
@@ -282,7 +282,7 @@ int qt_sector_solve(const qt_options *o, qt_workspace *w, int *path)
 void qt_pauli_generator(const qt_workspace *w, double *G)
 {
     int d = w->es.d;
-    memset(G, 0, sizeof(double) * d * d);
+    memset(G, 0, sizeof(double) * qt_square(d));
     for (int b = 0; b < d; b++)
         for (int a = 0; a < d; a++) {
             if (a == b) continue;

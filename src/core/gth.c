@@ -17,6 +17,12 @@
 
 #include "internal.h"
 
+/* Row i of a row-major matrix with leading dimension ld. */
+static inline double *row_of(double *Q, int ld, int i)
+{
+    return Q + qt_size(i) * qt_size(ld);
+}
+
 /* row_i += (row_i[m] / s) row_m on the columns [j0, m) */
 static inline void eliminate_from_row(double *row_i, const double *row_m, int m, int j0, double s)
 {
@@ -31,12 +37,12 @@ static inline void eliminate_from_row(double *row_i, const double *row_m, int m,
 static int eliminate_panel_rows(double *Q, int ld, int m0, int m1)
 {
     for (int m = m1; m >= m0; m--) {
-        double *row_m = Q + (size_t)m * ld;
+        double *row_m = row_of(Q, ld, m);
         double s = 0.0;
         for (int j = 0; j < m; j++) s += row_m[j];
         if (!(s > 0.0)) return -1;
         row_m[m] = s;
-        for (int i = m0; i < m; i++) eliminate_from_row(Q + (size_t)i * ld, row_m, m, 0, s);
+        for (int i = m0; i < m; i++) eliminate_from_row(row_of(Q, ld, i), row_m, m, 0, s);
     }
     return 0;
 }
@@ -48,8 +54,8 @@ static void eliminate_other_rows(double *Q, int ld, int m0, int m1, int i0, int 
 {
     for (int i = i0; i < i1; i++)
         for (int m = m1; m >= m0; m--) {
-            const double *row_m = Q + (size_t)m * ld;
-            eliminate_from_row(Q + (size_t)i * ld, row_m, m, m0, row_m[m]);
+            const double *row_m = row_of(Q, ld, m);
+            eliminate_from_row(row_of(Q, ld, i), row_m, m, m0, row_m[m]);
         }
 }
 
@@ -59,11 +65,13 @@ static void trailing_update_rows(double *Q, int ld, int m0, int m1, double *C, i
 {
     int b = m1 - m0 + 1, r = m0;
     if (i0 >= i1) return;
-    for (int i = i0; i < i1; i++)
-        for (int t = 0; t < b; t++)
-            C[(size_t)i * b + t] = Q[(size_t)i * ld + m0 + t] / Q[(size_t)(m0 + t) * ld + m0 + t];
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, i1 - i0, r, b, 1.0, C + (size_t)i0 * b,
-                b, Q + (size_t)m0 * ld, ld, 1.0, Q + (size_t)i0 * ld, ld);
+    for (int i = i0; i < i1; i++) {
+        const double *row_i = row_of(Q, ld, i);
+        double *c_i = row_of(C, b, i);
+        for (int t = 0; t < b; t++) c_i[t] = row_i[m0 + t] / row_of(Q, ld, m0 + t)[m0 + t];
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, i1 - i0, r, b, 1.0, row_of(C, b, i0), b,
+                row_of(Q, ld, m0), ld, 1.0, row_of(Q, ld, i0), ld);
 }
 
 /* Large chains: the rows below the panel in fixed blocks, each with one
@@ -105,7 +113,7 @@ static void back_substitute(int n, const double *Q, int ld, double *pi)
     pi[0] = 1.0;
     for (int m = 1; m < n; m++) pi[m] = 0.0;
     for (int i = 0; i < n; i++) {
-        const double *row = Q + (size_t)i * ld;
+        const double *row = Q + qt_size(i) * qt_size(ld);
         if (i > 0) pi[i] /= row[i];
         double p = pi[i];
         for (int m = i + 1; m < n; m++) pi[m] += p * row[m];

@@ -2,11 +2,46 @@
 #ifndef QT_INTERNAL_H
 #define QT_INTERNAL_H
 
+#include <assert.h>
 #include <complex.h>
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 
 #include "qthermo/qthermo.h"
+
+/* ---- sizes and indices --------------------------------------------------
+ * Dimensions (N, d, K) are ints because BLAS and LAPACK take ints; they are
+ * never negative. Offsets, loop indices over them and byte counts are
+ * size_t: qt_size converts a dimension once, qt_blas_dim narrows a size_t
+ * dimension for a BLAS / LAPACK argument and refuses one beyond INT_MAX
+ * (lapack_int and blasint are int in the builds this library supports; a
+ * 64-bit-integer BLAS would not compile against int *out). */
+static inline size_t qt_size(int n)
+{
+    assert(n >= 0);
+    return (size_t)n;
+}
+
+/* Entries of an n x n matrix. */
+static inline size_t qt_square(int n)
+{
+    return qt_size(n) * qt_size(n);
+}
+
+/* Offset of element i + j ld: (row i, column j) of a column-major matrix,
+ * or (row j, column i) of a row-major one, with leading dimension ld. */
+static inline size_t qt_offset(int i, int j, int ld)
+{
+    return qt_size(i) + qt_size(j) * qt_size(ld);
+}
+
+static inline int qt_blas_dim(size_t n, int *out)
+{
+    if (n > (size_t)INT_MAX) return QT_ETOOLARGE;
+    *out = (int)n;
+    return QT_OK;
+}
 
 /* ---- baths (bath.c) ---------------------------------------------------- */
 
@@ -161,7 +196,7 @@ struct qt_workspace {
     qt_model model;
     struct qt_me_workspace *me;                 /* local / redfield (QT_WS_ME), or NULL */
     qt_chain chain;                             /* the chain of the last solve (chain models) */
-    int last_me;                                /* master equation of the last solve */
+    qt_master_equation last_me;                 /* master equation of the last solve */
     qt_row_check param_rows[QT_MAX_PARAM_ROWS]; /* the table rows of model */
     int n_param_rows;
     int max_N; /* nsite: largest N; three-level: 1 */

@@ -39,14 +39,14 @@ static qt_bath_params chain_bath(const qt_chain *c, int k)
 static int redfield_setup(const qt_chain *c, qt_me_workspace *mw)
 {
     int N = c->N;
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     memset(mw->Hx, 0, nn * sizeof(double));
-    for (int a = 0; a < N; a++) mw->Hx[a + (size_t)a * N] = c->eps[a];
+    for (int a = 0; a < N; a++) mw->Hx[qt_offset(a, a, N)] = c->eps[a];
     for (int k = 0; k < N; k++) {
         qt_bath_params b = chain_bath(c, k);
         mw->alpha[k] = 0.0;
         for (int a = 0; a < N; a++) {
-            size_t i = k + (size_t)a * N;
+            size_t i = qt_offset(k, a, N);
             double ck = c->psi[i];
             double em = rate_of(&b, c->eps[a], mw->tol), ab = rate_of(&b, -c->eps[a], mw->tol);
             if ((isinf(em) || isinf(ab)) && fabs(ck) > QT_X_ZERO) return QT_EDIVERGENT;
@@ -63,18 +63,18 @@ static int redfield_setup(const qt_chain *c, qt_me_workspace *mw)
 static int local_setup(const qt_chain *c, qt_me_workspace *mw)
 {
     int N = c->N;
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     memset(mw->Hx, 0, nn * sizeof(double));
     memset(mw->C, 0, nn * sizeof(double));
     memset(mw->U, 0, nn * sizeof(double));
     memset(mw->V, 0, nn * sizeof(double));
     for (int k = 0; k < N; k++) {
-        size_t i = k + (size_t)k * N;
+        size_t i = qt_offset(k, k, N);
         qt_bath_params b = chain_bath(c, k);
         double em = rate_of(&b, c->h[k], mw->tol), ab = rate_of(&b, -c->h[k], mw->tol);
         if (isinf(em) || isinf(ab)) return QT_EDIVERGENT;
         mw->Hx[i] = c->h[k];
-        if (k + 1 < N) mw->Hx[i + 1] = mw->Hx[i + N] = c->g[k];
+        if (k + 1 < N) mw->Hx[i + 1] = mw->Hx[qt_offset(k, k + 1, N)] = c->g[k];
         mw->C[i] = 1.0, mw->U[i] = em, mw->V[i] = 0.5 * ab;
         mw->alpha[k] = ab;
     }
@@ -102,14 +102,14 @@ static void zmul(int N, CBLAS_TRANSPOSE ta, const double complex *A, CBLAS_TRANS
 /* Schur form A = Z T Z^dag: W = Z, W^-1 = Z^dag, T in mw->T */
 static int schur_form(int N, qt_me_workspace *mw)
 {
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     lapack_int sdim = 0;
     memcpy(mw->T, mw->A, nn * sizeof(double complex));
     lapack_int info = LAPACKE_zgees_work(LAPACK_COL_MAJOR, 'V', 'N', NULL, N, mw->T, N, &sdim,
                                          mw->dA, mw->W, N, mw->zwork, mw->lzwork, mw->rwork, NULL);
     if (info) return QT_ELAPACK;
     for (int b = 0; b < N; b++)
-        for (int a = 0; a < N; a++) mw->Wi[b + (size_t)a * N] = conj(mw->W[a + (size_t)b * N]);
+        for (int a = 0; a < N; a++) mw->Wi[qt_offset(b, a, N)] = conj(mw->W[qt_offset(a, b, N)]);
     mw->schur = 1;
     return QT_OK;
 }
@@ -117,7 +117,7 @@ static int schur_form(int N, qt_me_workspace *mw)
 /* A = i H + C^T U / 2; its eigenvectors W and W^-1, or its Schur form */
 static int diagonalise(int N, qt_me_workspace *mw)
 {
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, N, N, N, 0.5, mw->C, N, mw->U, N, 0.0,
                 mw->Sre, N);
     for (size_t i = 0; i < nn; i++) mw->A[i] = I * mw->Hx[i] + mw->Sre[i];
@@ -145,7 +145,7 @@ static int diagonalise(int N, qt_me_workspace *mw)
 static int lyapunov(int N, qt_me_workspace *mw, double complex *S)
 {
     if (!mw->schur) {
-        for (size_t i = 0; i < (size_t)N * N; i++) S[i] *= mw->Z1[i];
+        for (size_t i = 0; i < qt_square(N); i++) S[i] *= mw->Z1[i];
         return QT_OK;
     }
     /* T X + X T^dag = S, T upper triangular: column b of X solves
@@ -153,32 +153,32 @@ static int lyapunov(int N, qt_me_workspace *mw, double complex *S)
      * The columns of later blocks enter through one zgemm per block. */
     enum { LB = 32 };
     double complex *diag = mw->zwork, *row = mw->zwork + N, one = 1.0, minus = -1.0;
-    for (int a = 0; a < N; a++) diag[a] = mw->T[a + (size_t)a * N];
+    for (int a = 0; a < N; a++) diag[a] = mw->T[qt_offset(a, a, N)];
     for (int b1 = N; b1 > 0; b1 -= LB) {
         int b0 = b1 > LB ? b1 - LB : 0;
         if (b1 < N)
             cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, N, b1 - b0, N - b1, &minus,
-                        S + (size_t)b1 * N, N, mw->T + b0 + (size_t)b1 * N, N, &one,
-                        S + (size_t)b0 * N, N);
+                        S + qt_size(b1) * qt_size(N), N, mw->T + qt_offset(b0, b1, N), N, &one,
+                        S + qt_size(b0) * qt_size(N), N);
         for (int b = b1 - 1; b >= b0; b--) {
-            double complex *x = S + (size_t)b * N;
+            double complex *x = S + qt_size(b) * qt_size(N);
             if (b + 1 < b1) {
-                for (int e = b + 1; e < b1; e++) row[e - b - 1] = conj(mw->T[b + (size_t)e * N]);
+                for (int e = b + 1; e < b1; e++) row[e - b - 1] = conj(mw->T[qt_offset(b, e, N)]);
                 cblas_zgemv(CblasColMajor, CblasNoTrans, N, b1 - b - 1, &minus,
-                            S + (size_t)(b + 1) * N, N, row, 1, &one, x, 1);
+                            S + qt_size(b + 1) * qt_size(N), N, row, 1, &one, x, 1);
             }
-            for (int a = 0; a < N; a++) mw->T[a + (size_t)a * N] = diag[a] + conj(diag[b]);
+            for (int a = 0; a < N; a++) mw->T[qt_offset(a, a, N)] = diag[a] + conj(diag[b]);
             cblas_ztrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, N, mw->T, N, x, 1);
         }
     }
-    for (int a = 0; a < N; a++) mw->T[a + (size_t)a * N] = diag[a];
+    for (int a = 0; a < N; a++) mw->T[qt_offset(a, a, N)] = diag[a];
     return QT_OK;
 }
 
 /* XT[j + a N] = x_ja, YT = y, PT[k + a N] = p_ka, QT = q; Z1 = Cauchy matrix */
 static void transform(int N, qt_me_workspace *mw)
 {
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     to_complex(nn, mw->C, mw->Z2);
     zmul(N, CblasNoTrans, mw->Z2, CblasTrans, mw->Wi, mw->XT);
     for (size_t i = 0; i < nn; i++) mw->Z1[i] = conj(mw->W[i]);
@@ -189,18 +189,23 @@ static void transform(int N, qt_me_workspace *mw)
     zmul(N, CblasNoTrans, mw->Z2, CblasNoTrans, mw->W, mw->PT);
     if (mw->schur) return;
     for (int b = 0; b < N; b++)
-        for (int a = 0; a < N; a++) mw->Z1[a + (size_t)b * N] = 1.0 / (mw->dA[a] + conj(mw->dA[b]));
+        for (int a = 0; a < N; a++)
+            mw->Z1[qt_offset(a, b, N)] = 1.0 / (mw->dA[a] + conj(mw->dA[b]));
 }
 
 /* features of the pair (a, b), a <= b, into F / G columns t (and t + 1) */
 static int pack_pair(int N, qt_me_workspace *mw, int a, int b, int t)
 {
-    const double complex *pa = mw->PT + (size_t)a * N, *pb = mw->PT + (size_t)b * N;
-    const double complex *qa = mw->QT + (size_t)a * N, *qb = mw->QT + (size_t)b * N;
-    const double complex *xa = mw->XT + (size_t)a * N, *xb = mw->XT + (size_t)b * N;
-    const double complex *ya = mw->YT + (size_t)a * N, *yb = mw->YT + (size_t)b * N;
-    double complex cab = mw->Z1[a + (size_t)b * N];
-    double *F0 = mw->F + (size_t)t * N, *G0 = mw->G + (size_t)t * N;
+    const double complex *pa = mw->PT + qt_size(a) * qt_size(N),
+                         *pb = mw->PT + qt_size(b) * qt_size(N);
+    const double complex *qa = mw->QT + qt_size(a) * qt_size(N),
+                         *qb = mw->QT + qt_size(b) * qt_size(N);
+    const double complex *xa = mw->XT + qt_size(a) * qt_size(N),
+                         *xb = mw->XT + qt_size(b) * qt_size(N);
+    const double complex *ya = mw->YT + qt_size(a) * qt_size(N),
+                         *yb = mw->YT + qt_size(b) * qt_size(N);
+    double complex cab = mw->Z1[qt_offset(a, b, N)];
+    double *F0 = mw->F + qt_size(t) * qt_size(N), *G0 = mw->G + qt_size(t) * qt_size(N);
     if (a == b) {
         for (int k = 0; k < N; k++) F0[k] = creal(pa[k] * qa[k]);
         for (int j = 0; j < N; j++) G0[j] = 2.0 * creal(cab) * creal(ya[j] * conj(xa[j]));
@@ -242,20 +247,20 @@ static int eliminate_schur(int N, qt_me_workspace *mw)
     double complex *S = mw->Z2, *M = mw->Z1;
     for (int j = 0; j < N; j++) {
         for (int b = 0; b < N; b++) {
-            double complex xb = conj(mw->XT[j + (size_t)b * N]),
-                           yb = conj(mw->YT[j + (size_t)b * N]);
+            double complex xb = conj(mw->XT[qt_offset(j, b, N)]),
+                           yb = conj(mw->YT[qt_offset(j, b, N)]);
             for (int a = 0; a < N; a++)
-                S[a + (size_t)b * N] =
-                    mw->YT[j + (size_t)a * N] * xb + mw->XT[j + (size_t)a * N] * yb;
+                S[qt_offset(a, b, N)] =
+                    mw->YT[qt_offset(j, a, N)] * xb + mw->XT[qt_offset(j, a, N)] * yb;
         }
         int st = lyapunov(N, mw, S);
         if (st) return st;
         zmul(N, CblasNoTrans, mw->PT, CblasNoTrans, S, M);
-        double *Kj = mw->Kmat + (size_t)j * N;
+        double *Kj = mw->Kmat + qt_size(j) * qt_size(N);
         for (int k = 0; k < N; k++) Kj[k] = 0.0;
         for (int b = 0; b < N; b++)
             for (int k = 0; k < N; k++)
-                Kj[k] += creal(M[k + (size_t)b * N] * mw->QT[k + (size_t)b * N]);
+                Kj[k] += creal(M[qt_offset(k, b, N)] * mw->QT[qt_offset(k, b, N)]);
     }
     return QT_OK;
 }
@@ -274,7 +279,7 @@ static int ground_populations(int N, qt_me_workspace *mw)
     int nonneg = 1;
     for (int j = 0; j < N && nonneg; j++)
         for (int k = 0; k < N; k++)
-            if (k != j && !(K[k + (size_t)j * N] >= 0.0)) nonneg = 0;
+            if (k != j && !(K[qt_offset(k, j, N)] >= 0.0)) nonneg = 0;
     if (N == 1) {
         mw->P[0] = 1.0;
         return QT_OK;
@@ -287,22 +292,22 @@ static int ground_populations(int N, qt_me_workspace *mw)
     for (int j = 0; j < N; j++) {
         cs[j] = 0.0;
         for (int k = 1; k < N; k++) {
-            double m = K[k + (size_t)j * N] - (k == j ? mw->alpha[k] : 0.0);
-            M[k + (size_t)j * N] = m;
+            double m = K[qt_offset(k, j, N)] - (k == j ? mw->alpha[k] : 0.0);
+            M[qt_offset(k, j, N)] = m;
             cs[j] = fmax(cs[j], fabs(m));
         }
         cs[j] = cs[j] > 0.0 ? 1.0 / cs[j] : 1.0;
-        M[(size_t)j * N] = 1.0; /* normalisation row: sum_j P_j = 1 */
+        M[qt_offset(0, j, N)] = 1.0; /* normalisation row: sum_j P_j = 1 */
     }
     for (int k = 0; k < N; k++) rs[k] = 0.0;
     for (int j = 0; j < N; j++)
         for (int k = 0; k < N; k++) {
-            M[k + (size_t)j * N] *= cs[j];
-            rs[k] = fmax(rs[k], fabs(M[k + (size_t)j * N]));
+            M[qt_offset(k, j, N)] *= cs[j];
+            rs[k] = fmax(rs[k], fabs(M[qt_offset(k, j, N)]));
         }
     for (int k = 0; k < N; k++) rs[k] = rs[k] > 0.0 ? 1.0 / rs[k] : 1.0;
     for (int j = 0; j < N; j++)
-        for (int k = 0; k < N; k++) M[k + (size_t)j * N] *= rs[k];
+        for (int k = 0; k < N; k++) M[qt_offset(k, j, N)] *= rs[k];
     for (int k = 0; k < N; k++) mw->P[k] = k == 0 ? rs[0] : 0.0;
     double anorm = LAPACKE_dlange_work(LAPACK_COL_MAJOR, '1', N, N, M, N, work);
     if (LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, N, N, M, N, mw->ipiv)) return QT_ENOTUNIQUE;
@@ -319,27 +324,27 @@ static int ground_populations(int N, qt_me_workspace *mw)
 /* R = W (Cauchy o (S + S^dag)) W^dag, S = Y^T diag(P) X^*; then trace 1 */
 static int excited_block(int N, qt_me_workspace *mw)
 {
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     for (int a = 0; a < N; a++)
         for (int j = 0; j < N; j++) {
-            size_t i = j + (size_t)a * N;
+            size_t i = qt_offset(j, a, N);
             mw->QT[i] = mw->P[j] * conj(mw->XT[i]);
         }
     zmul(N, CblasTrans, mw->YT, CblasNoTrans, mw->QT, mw->PT);
     for (int b = 0; b < N; b++)
         for (int a = 0; a < N; a++) {
-            size_t i = a + (size_t)b * N;
-            mw->QT[i] = mw->PT[i] + conj(mw->PT[b + (size_t)a * N]);
+            size_t i = qt_offset(a, b, N);
+            mw->QT[i] = mw->PT[i] + conj(mw->PT[qt_offset(b, a, N)]);
         }
     int st = lyapunov(N, mw, mw->QT);
     if (st) return st;
     zmul(N, CblasNoTrans, mw->W, CblasNoTrans, mw->QT, mw->PT);
     zmul(N, CblasNoTrans, mw->PT, CblasConjTrans, mw->W, mw->R);
     double total = 0.0;
-    for (int a = 0; a < N; a++) total += mw->P[a] + creal(mw->R[a + (size_t)a * N]);
+    for (int a = 0; a < N; a++) total += mw->P[a] + creal(mw->R[qt_offset(a, a, N)]);
     for (int b = 0; b < N; b++) /* Hermitian part, normalised */
         for (int a = 0; a <= b; a++) {
-            size_t i = a + (size_t)b * N, it = b + (size_t)a * N;
+            size_t i = qt_offset(a, b, N), it = qt_offset(b, a, N);
             double complex h = 0.5 * (mw->R[i] + conj(mw->R[it])) / total;
             mw->R[i] = h, mw->R[it] = conj(h);
         }
@@ -358,7 +363,7 @@ static void row_dots(int N, const double *X, const double *Y, double *out)
 {
     for (int k = 0; k < N; k++) out[k] = 0.0;
     for (int b = 0; b < N; b++)
-        for (int k = 0; k < N; k++) out[k] += X[k + (size_t)b * N] * Y[k + (size_t)b * N];
+        for (int k = 0; k < N; k++) out[k] += X[qt_offset(k, b, N)] * Y[qt_offset(k, b, N)];
 }
 
 /* site populations p_k = P_k + (C^T-basis R)_kk = P_k + (C Re(R) C^T)_kk */
@@ -388,13 +393,13 @@ static double excited_residual(int N, qt_me_workspace *mw)
 {
     for (int a = 0; a < N; a++)
         for (int k = 0; k < N; k++)
-            mw->Sre[k + (size_t)a * N] = mw->P[k] * mw->C[k + (size_t)a * N];
+            mw->Sre[qt_offset(k, a, N)] = mw->P[k] * mw->C[qt_offset(k, a, N)];
     dmul(N, CblasTrans, mw->V, mw->Sre, mw->Kmat);
     zmul(N, CblasNoTrans, mw->A, CblasNoTrans, mw->R, mw->PT);
     double res = 0.0;
     for (int b = 0; b < N; b++)
         for (int a = 0; a < N; a++) {
-            size_t i = a + (size_t)b * N, it = b + (size_t)a * N;
+            size_t i = qt_offset(a, b, N), it = qt_offset(b, a, N);
             res += cabs(mw->Kmat[i] + mw->Kmat[it] - mw->PT[i] - conj(mw->PT[it]));
         }
     return res;
@@ -404,7 +409,7 @@ static double min_eigenvalue(int N, qt_me_workspace *mw)
 {
     double m = INFINITY;
     for (int k = 0; k < N; k++) m = fmin(m, mw->P[k]);
-    memcpy(mw->Z1, mw->R, (size_t)N * N * sizeof(double complex));
+    memcpy(mw->Z1, mw->R, qt_square(N) * sizeof(double complex));
     double *w = mw->Rre; /* Re(R) is no longer needed */
     lapack_int info = LAPACKE_zheev_work(LAPACK_COL_MAJOR, 'N', 'U', N, mw->Z1, N, w, mw->zwork,
                                          mw->lzwork, mw->rwork);
@@ -414,8 +419,8 @@ static double min_eigenvalue(int N, qt_me_workspace *mw)
 static void observables(int N, qt_me_workspace *mw, qt_result *r)
 {
     double trace = 0.0, energy = 0.0;
-    for (int k = 0; k < N; k++) trace += mw->P[k] + mw->Rre[k + (size_t)k * N];
-    for (size_t i = 0; i < (size_t)N * N; i++) energy += mw->Hx[i] * mw->Rre[i];
+    for (int k = 0; k < N; k++) trace += mw->P[k] + mw->Rre[qt_offset(k, k, N)];
+    for (size_t i = 0; i < qt_square(N); i++) energy += mw->Hx[i] * mw->Rre[i];
     site_populations(N, mw, r->population);
     r->residual = ground_checks(N, mw, r->heat_current) + excited_residual(N, mw);
     r->energy = energy;
@@ -496,9 +501,9 @@ static int local_closed_form(const qt_chain *c, qt_me_workspace *mw, double *em,
     }
     double s = 1.0 / (sum + N * m), rr = m * s;
     for (int k = 0; k < N; k++) mw->P[k] *= s;
-    memset(mw->R, 0, sizeof(double complex) * N * N);
-    memset(mw->Rre, 0, sizeof(double) * N * N);
-    for (int k = 0; k < N; k++) mw->R[k + (size_t)k * N] = mw->Rre[k + (size_t)k * N] = rr;
+    memset(mw->R, 0, sizeof(double complex) * qt_square(N));
+    memset(mw->Rre, 0, sizeof(double) * qt_square(N));
+    for (int k = 0; k < N; k++) mw->R[qt_offset(k, k, N)] = mw->Rre[qt_offset(k, k, N)] = rr;
     return QT_OK;
 }
 
@@ -555,29 +560,30 @@ int qt_chain_rho(const qt_chain *c, const qt_me_workspace *mw, double *re, doubl
 {
     int N = c->N, d = 2 * N;
     if (N > mw->max_N) return QT_ETOOLARGE;
-    memset(re, 0, sizeof(double) * d * d);
-    memset(im, 0, sizeof(double) * d * d);
+    memset(re, 0, sizeof(double) * qt_square(d));
+    memset(im, 0, sizeof(double) * qt_square(d));
     for (int k = 0; k < N; k++) re[k * d + k] = mw->P[k];
     if (mw->sector_basis == 0) { /* R is in the site basis already */
         for (int i = 0; i < N; i++)
             for (int j = 0; j < N; j++) {
-                re[(N + i) * d + N + j] = creal(mw->R[i + (size_t)j * N]);
-                im[(N + i) * d + N + j] = cimag(mw->R[i + (size_t)j * N]);
+                re[(N + i) * d + N + j] = creal(mw->R[qt_offset(i, j, N)]);
+                im[(N + i) * d + N + j] = cimag(mw->R[qt_offset(i, j, N)]);
             }
         return QT_OK;
     }
     for (int i = 0; i < N; i++) {
-        double *tr = re + (size_t)(N + i) * d, *ti = im + (size_t)(N + i) * d; /* row scratch */
+        double *tr = re + qt_size(N + i) * qt_size(d),
+               *ti = im + qt_size(N + i) * qt_size(d); /* row scratch */
         for (int b = 0; b < N; b++) {
             double complex s = 0.0;
-            for (int a = 0; a < N; a++) s += mw->C[i + (size_t)a * N] * mw->R[a + (size_t)b * N];
+            for (int a = 0; a < N; a++) s += mw->C[qt_offset(i, a, N)] * mw->R[qt_offset(a, b, N)];
             tr[b] = creal(s), ti[b] = cimag(s);
         }
         for (int j = 0; j < N; j++) {
             double sr = 0.0, si = 0.0;
             for (int b = 0; b < N; b++) {
-                sr += tr[b] * mw->C[j + (size_t)b * N];
-                si += ti[b] * mw->C[j + (size_t)b * N];
+                sr += tr[b] * mw->C[qt_offset(j, b, N)];
+                si += ti[b] * mw->C[qt_offset(j, b, N)];
             }
             tr[N + j] = sr, ti[N + j] = si;
         }

@@ -18,18 +18,18 @@
 
 static void clear_ops(qt_operators *o, int d, int K)
 {
-    size_t dd = (size_t)d * d;
+    size_t dd = qt_square(d);
     o->d = d, o->K = K;
     memset(o->H, 0, dd * sizeof(double));
-    memset(o->X, 0, K * dd * sizeof(double));
-    memset(o->L, 0, K * dd * sizeof(double));
+    memset(o->X, 0, qt_size(K) * dd * sizeof(double));
+    memset(o->L, 0, qt_size(K) * dd * sizeof(double));
 }
 
 /* bath k lowers state `hi` to `lo` with bare frequency w */
 static void set_jump(qt_operators *o, int k, int lo, int hi, double w)
 {
     int d = o->d;
-    double *L = o->L + (size_t)k * d * d, *X = o->X + (size_t)k * d * d;
+    double *L = o->L + qt_size(k) * qt_square(d), *X = o->X + qt_size(k) * qt_square(d);
     L[lo * d + hi] = 1.0;
     X[lo * d + hi] = X[hi * d + lo] = 1.0;
     o->w[k] = w;
@@ -74,7 +74,7 @@ int qt_operators_threelevel(qt_model model, const double E[3], double T1, double
 static void add_sandwich(double complex *L, int d, const double *A, const double *B,
                          double complex s)
 {
-    size_t D = (size_t)d * d;
+    size_t D = qt_square(d);
     for (int a = 0; a < d; a++)
         for (int c = 0; c < d; c++) {
             double Aac = A[a * d + c];
@@ -89,7 +89,7 @@ static void add_sandwich(double complex *L, int d, const double *A, const double
 /* rho -> s M rho */
 static void add_left(double complex *L, int d, const double *M, double complex s)
 {
-    size_t D = (size_t)d * d;
+    size_t D = qt_square(d);
     for (int a = 0; a < d; a++)
         for (int c = 0; c < d; c++)
             if (M[a * d + c] != 0.0)
@@ -100,7 +100,7 @@ static void add_left(double complex *L, int d, const double *M, double complex s
 /* rho -> s rho M */
 static void add_right(double complex *L, int d, const double *M, double complex s)
 {
-    size_t D = (size_t)d * d;
+    size_t D = qt_square(d);
     for (int e = 0; e < d; e++)
         for (int b = 0; b < d; b++)
             if (M[e * d + b] != 0.0)
@@ -140,7 +140,7 @@ static double rate_of(const qt_bath_params *b, double w, double tol)
 static int local_bath(qt_me_workspace *mw, int k)
 {
     const qt_operators *o = &mw->ops;
-    const double *Lk = o->L + (size_t)k * o->d * o->d;
+    const double *Lk = o->L + qt_size(k) * qt_square(o->d);
     double down = rate_of(&o->bath[k], o->w[k], mw->tol);
     double up = rate_of(&o->bath[k], -o->w[k], mw->tol);
     if (isinf(down) || isinf(up)) return QT_EDIVERGENT;
@@ -154,7 +154,7 @@ static int local_bath(qt_me_workspace *mw, int k)
 static int redfield_bath(qt_me_workspace *mw, int k)
 {
     int d = mw->ops.d;
-    const double *X = mw->Xe + (size_t)k * d * d;
+    const double *X = mw->Xe + qt_size(k) * qt_square(d);
     double *Lam = mw->dwork, *LamT = Lam + d * d, *M = LamT + d * d;
     for (int a = 0; a < d; a++)
         for (int b = 0; b < d; b++) {
@@ -196,7 +196,7 @@ static void global_group(qt_me_workspace *mw, const double *X, int g0, int g1, d
                          double *Kacc)
 {
     int d = mw->ops.d;
-    size_t D = (size_t)d * d;
+    size_t D = qt_square(d);
     for (int e1 = g0; e1 < g1; e1++) {
         int p1 = mw->pair[e1], a = p1 / d, b = p1 % d;
         for (int e2 = g0; e2 < g1; e2++) {
@@ -212,9 +212,9 @@ static void global_group(qt_me_workspace *mw, const double *X, int g0, int g1, d
 static int global_bath(qt_me_workspace *mw, int k)
 {
     int d = mw->ops.d;
-    const double *X = mw->Xe + (size_t)k * d * d;
+    const double *X = mw->Xe + qt_size(k) * qt_square(d);
     double *Kacc = mw->dwork + 3 * d * d;
-    memset(Kacc, 0, sizeof(double) * d * d);
+    memset(Kacc, 0, sizeof(double) * qt_square(d));
     int n = sorted_entries(mw, X);
     for (int g0 = 0, g1; g0 < n; g0 = g1) {
         for (g1 = g0 + 1; g1 < n && mw->pw[g1] - mw->pw[g1 - 1] <= mw->tol; g1++) {
@@ -242,7 +242,7 @@ static const double *basis_hamiltonian(qt_me_workspace *mw, qt_master_equation m
     int d = mw->ops.d;
     if (me == QT_ME_LOCAL) return mw->ops.H;
     double *Hd = mw->dwork + 3 * d * d;
-    memset(Hd, 0, sizeof(double) * d * d);
+    memset(Hd, 0, sizeof(double) * qt_square(d));
     for (int a = 0; a < d; a++) Hd[a * d + a] = mw->E[a];
     return Hd;
 }
@@ -251,7 +251,7 @@ static const double *basis_hamiltonian(qt_me_workspace *mw, qt_master_equation m
 static int build(qt_me_workspace *mw, qt_master_equation me, int kb)
 {
     int d = mw->ops.d;
-    size_t D = (size_t)d * d;
+    size_t D = qt_square(d);
     memset(mw->Lsup, 0, sizeof(double complex) * D * D);
     for (int k = kb < 0 ? 0 : kb; k < (kb < 0 ? mw->ops.K : kb + 1); k++) {
         int st = bath_table[me](mw, k);
@@ -270,7 +270,7 @@ static int eigenbasis(qt_me_workspace *mw)
 {
     const qt_operators *o = &mw->ops;
     int d = o->d;
-    memcpy(mw->Vd, o->H, sizeof(double) * d * d); /* symmetric: row = column major */
+    memcpy(mw->Vd, o->H, sizeof(double) * qt_square(d)); /* symmetric: row = column major */
     lapack_int info =
         LAPACKE_dsyev_work(LAPACK_COL_MAJOR, 'V', 'U', d, mw->Vd, d, mw->E, mw->dwork, mw->ldwork);
     if (info) return QT_ELAPACK;
@@ -281,11 +281,11 @@ static int eigenbasis(qt_me_workspace *mw)
     }
     double *T = mw->dwork; /* X V, then V^T (X V); column-major = row-major (symmetric) */
     for (int k = 0; k < o->K; k++) {
-        const double *X = o->X + (size_t)k * d * d;
+        const double *X = o->X + qt_size(k) * qt_square(d);
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1.0, X, d, mw->Vd, d, 0.0,
                     T, d);
         cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, d, d, d, 1.0, mw->Vd, d, T, d, 0.0,
-                    mw->Xe + (size_t)k * d * d, d);
+                    mw->Xe + qt_size(k) * qt_square(d), d);
     }
     return QT_OK;
 }
@@ -294,27 +294,31 @@ static int eigenbasis(qt_me_workspace *mw)
 
 static int factor_and_solve(qt_me_workspace *mw, int d)
 {
-    size_t D = (size_t)d * d;
+    size_t D = qt_square(d), ud = qt_size(d);
+    lapack_int n;
+    if (qt_blas_dim(D, &n)) return QT_ETOOLARGE;
     double complex *L = mw->Lsup;
-    for (size_t c = 0; c < D; c++) L[c * D] = (c / d == c % d) ? 1.0 : 0.0;
+    for (size_t c = 0; c < D; c++) L[c * D] = (c / ud == c % ud) ? 1.0 : 0.0;
     for (size_t r = 0; r < D; r++) mw->rho[r] = r == 0;
-    double anorm = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', D, D, L, D, mw->drwork);
-    lapack_int info = LAPACKE_zgetrf_work(LAPACK_COL_MAJOR, D, D, L, D, mw->dipiv);
+    double anorm = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', n, n, L, n, mw->drwork);
+    lapack_int info = LAPACKE_zgetrf_work(LAPACK_COL_MAJOR, n, n, L, n, mw->dipiv);
     if (info > 0) return QT_ENOTUNIQUE;
     if (info < 0) return QT_ELAPACK;
     double rcond = 0.0;
     info =
-        LAPACKE_zgecon_work(LAPACK_COL_MAJOR, '1', D, L, D, anorm, &rcond, mw->dwork_c, mw->drwork);
+        LAPACKE_zgecon_work(LAPACK_COL_MAJOR, '1', n, L, n, anorm, &rcond, mw->dwork_c, mw->drwork);
     if (info || rcond < 1e-13) return QT_ENOTUNIQUE;
-    info = LAPACKE_zgetrs_work(LAPACK_COL_MAJOR, 'N', D, 1, L, D, mw->dipiv, mw->rho, D);
+    info = LAPACKE_zgetrs_work(LAPACK_COL_MAJOR, 'N', n, 1, L, n, mw->dipiv, mw->rho, n);
     return info ? QT_ELAPACK : QT_OK;
 }
 
-static void apply(qt_me_workspace *mw, int d)
+static int apply(qt_me_workspace *mw, int d)
 {
-    size_t D = (size_t)d * d;
-    cblas_zgemv(CblasColMajor, CblasNoTrans, D, D, &(double complex){1.0}, mw->Lsup, D, mw->rho, 1,
+    blasint n;
+    if (qt_blas_dim(qt_square(d), &n)) return QT_ETOOLARGE;
+    cblas_zgemv(CblasColMajor, CblasNoTrans, n, n, &(double complex){1.0}, mw->Lsup, n, mw->rho, 1,
                 &(double complex){0.0}, mw->y, 1);
+    return QT_OK;
 }
 
 /* rho in the original basis: V rho V^T for the eigenbasis equations */
@@ -354,7 +358,8 @@ static int heat_currents(qt_me_workspace *mw, qt_master_equation me, double *hea
     for (int k = 0; k < mw->ops.K; k++) {
         int st = build(mw, me, k);
         if (st) return st;
-        apply(mw, d);
+        st = apply(mw, d);
+        if (st) return st;
         const double *H = basis_hamiltonian(mw, me);
         double J = 0.0;
         for (int a = 0; a < d; a++)
@@ -375,7 +380,8 @@ int qt_dense_me_solve(qt_me_workspace *mw, qt_master_equation me, double *heat, 
     if (!st) st = factor_and_solve(mw, d);
     if (st) return st;
     build(mw, me, -1); /* the LU overwrote it */
-    apply(mw, d);
+    st = apply(mw, d);
+    if (st) return st;
     double res = 0.0;
     for (int r = 0; r < d * d; r++) res += cabs(mw->y[r]);
     *residual = res;

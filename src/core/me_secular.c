@@ -20,7 +20,7 @@ static double chain_max_decay(const qt_chain *c, double tol)
     for (int a = 0; a < N; a++) { /* excited a, out to the ground states */
         double s = 0.0;
         for (int k = 0; k < N; k++) {
-            double ck = c->psi[k + (size_t)a * N];
+            double ck = c->psi[qt_offset(k, a, N)];
             if (fabs(ck) <= QT_X_ZERO) continue;
             qt_bath_params b = {c->T[k], c->gamma, c->spectral, c->bath};
             s += ck * ck * rate_of(&b, c->eps[a], tol);
@@ -31,7 +31,7 @@ static double chain_max_decay(const qt_chain *c, double tol)
         qt_bath_params b = {c->T[k], c->gamma, c->spectral, c->bath};
         double s = 0.0;
         for (int a = 0; a < N; a++) {
-            double ck = c->psi[k + (size_t)a * N];
+            double ck = c->psi[qt_offset(k, a, N)];
             if (fabs(ck) > QT_X_ZERO) s += ck * ck * rate_of(&b, -c->eps[a], tol);
         }
         best = fmax(best, s);
@@ -42,7 +42,7 @@ static double chain_max_decay(const qt_chain *c, double tol)
 /* next eps index >= a (ascending) or <= a (descending) with a jump of bath k */
 static int next_level(const qt_chain *c, int k, int a, int step)
 {
-    while (a >= 0 && a < c->N && fabs(c->psi[k + (size_t)a * c->N]) <= QT_X_ZERO) a += step;
+    while (a >= 0 && a < c->N && fabs(c->psi[qt_offset(k, a, c->N)]) <= QT_X_ZERO) a += step;
     return a;
 }
 
@@ -76,7 +76,7 @@ double qt_secular_ratio_chain(const qt_chain *c, double tol)
 static int couples_all(const qt_chain *c, int k)
 {
     for (int a = 0; a < c->N; a++)
-        if (fabs(c->psi[k + (size_t)a * c->N]) <= QT_X_ZERO) return 0;
+        if (fabs(c->psi[qt_offset(k, a, c->N)]) <= QT_X_ZERO) return 0;
     return 1;
 }
 
@@ -104,21 +104,21 @@ double qt_secular_ratio_eigensys(const qt_eigensys *es, double tol)
     if (d > QT_COUPLED_MAX_D) return NAN;
     double w[QT_COUPLED_MAX_D * QT_COUPLED_MAX_D], gap = INFINITY, decay = 0.0;
     for (int k = 0; k < es->K; k++) {
-        const double *X = es->X + (size_t)k * d * d;
-        int n = 0;
+        const double *X = es->X + qt_size(k) * qt_size(d) * qt_size(d);
+        size_t n = 0;
         for (int a = 0; a < d; a++)
             for (int b = 0; b < d; b++)
                 if (a != b && fabs(X[a * d + b]) > QT_X_ZERO)
                     w[n++] = es->cl_energy[es->cluster[b]] - es->cl_energy[es->cluster[a]];
         qsort(w, n, sizeof(double), cmp_double);
-        for (int i = 1; i < n; i++)
+        for (size_t i = 1; i < n; i++)
             if (w[i] - w[i - 1] > tol) gap = fmin(gap, w[i] - w[i - 1]);
     }
     for (int b = 0; b < d; b++) { /* total rate out of eigenstate b */
         double s = 0.0;
         for (int k = 0; k < es->K; k++)
             for (int a = 0; a < d; a++) {
-                double x = es->X[((size_t)k * d + a) * d + b];
+                double x = es->X[qt_offset(b, k * d + a, d)];
                 if (a == b || fabs(x) <= QT_X_ZERO) continue;
                 double wab = es->cl_energy[es->cluster[b]] - es->cl_energy[es->cluster[a]];
                 s += x * x * rate_of(&es->bath[k], wab, tol);

@@ -27,7 +27,7 @@ static void *take(carve *c, size_t n, size_t size)
 
 static void layout_chain(qt_me_workspace *w, carve *c, int N)
 {
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_size(N) * qt_size(N);
     w->feat_block = nn < ME_FEATURE_BLOCK ? (int)nn : ME_FEATURE_BLOCK;
     if (w->feat_block < 1) w->feat_block = 1;
     w->lzwork = (ME_NB + 2) * N + 64;
@@ -37,7 +37,8 @@ static void layout_chain(qt_me_workspace *w, carve *c, int N)
     TAKE(c, w->XT, nn), TAKE(c, w->YT, nn), TAKE(c, w->PT, nn), TAKE(c, w->QT, nn);
     TAKE(c, w->Z1, nn), TAKE(c, w->Z2, nn);
     TAKE(c, w->Kmat, nn);
-    TAKE(c, w->F, (size_t)N * w->feat_block), TAKE(c, w->G, (size_t)N * w->feat_block);
+    size_t features = qt_size(N) * qt_size(w->feat_block);
+    TAKE(c, w->F, features), TAKE(c, w->G, features);
     TAKE(c, w->P, N), TAKE(c, w->R, nn), TAKE(c, w->Rre, nn), TAKE(c, w->Sre, nn),
         TAKE(c, w->site_diag, N);
     TAKE(c, w->gwork, (size_t)N * (QT_GTH_BLOCK + 1));
@@ -47,7 +48,7 @@ static void layout_chain(qt_me_workspace *w, carve *c, int N)
 
 static void layout_dense(qt_me_workspace *w, carve *c, int d)
 {
-    size_t dd = (size_t)d * d, D = dd, K = d;
+    size_t K = qt_size(d), dd = K * K, D = dd;
     w->ldwork = (ME_NB + 2) * d + 4 * (int)dd;
     w->zheev_lwork = (ME_NB + 1) * d + 8;
     TAKE(c, w->ops.H, dd), TAKE(c, w->ops.X, K * dd), TAKE(c, w->ops.L, K * dd);

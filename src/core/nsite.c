@@ -18,7 +18,7 @@ void qt_nsite_temperatures(const qt_params *p, double *T)
 {
     int N = p->N;
     if (p->T_sites) {
-        memcpy(T, p->T_sites, sizeof(double) * N);
+        memcpy(T, p->T_sites, sizeof(double) * qt_size(N));
     } else if (p->T_profile == QT_PROFILE_EXPONENTIAL) {
         double ratio = p->T_R / p->T_L; /* geometric: T_k = T_L (T_R/T_L)^((k-1)/(N-1)) */
         for (int k = 0; k < N; k++) T[k] = p->T_L * pow(ratio, (double)k / (N - 1));
@@ -86,7 +86,8 @@ static void orient_chain_plan(qt_workspace *w, int N, int descending)
         double t = w->chain_val[a];
         w->chain_val[a] = w->chain_val[b];
         w->chain_val[b] = t;
-        double *x = w->chain_vec + (size_t)a * N, *y = w->chain_vec + (size_t)b * N;
+        double *x = w->chain_vec + qt_size(a) * qt_size(N),
+               *y = w->chain_vec + qt_size(b) * qt_size(N);
         for (int k = 0; k < N; k++) t = x[k], x[k] = y[k], y[k] = t;
     }
     w->chain_descending = descending;
@@ -98,7 +99,7 @@ static void orient_chain_plan(qt_workspace *w, int N, int descending)
 static int nonuniform_spectrum(int N, qt_workspace *w)
 {
     w->chain_N = 0;
-    memcpy(w->E_exc, w->h_site, sizeof(double) * N);
+    memcpy(w->E_exc, w->h_site, sizeof(double) * qt_size(N));
     for (int k = 0; k + 1 < N; k++) w->tri_e[k] = w->g_site[k];
     w->tri_e[N - 1] = 0.0;
     lapack_int m = 0, tryrac = 1;
@@ -106,7 +107,7 @@ static int nonuniform_spectrum(int N, qt_workspace *w)
                                           0.0, 0, 0, &m, w->tri_d, w->chain_vec, N, N, w->isuppz,
                                           &tryrac, w->dwork, w->lwork, w->lapack_iwork, w->liwork);
     if (info || m != N) return QT_ELAPACK;
-    memcpy(w->E_exc, w->tri_d, sizeof(double) * N);
+    memcpy(w->E_exc, w->tri_d, sizeof(double) * qt_size(N));
     w->psi = w->chain_vec;
     return QT_OK;
 }
@@ -124,8 +125,8 @@ int qt_nsite_spectrum(const qt_params *p, qt_workspace *w)
          * one in which each bath's jumps land on a single eigenstate. It
          * takes the plan's place; the next g != 0 diagonalises again. */
         w->chain_N = 0;
-        memset(w->chain_vec, 0, (size_t)N * N * sizeof(double));
-        for (int a = 0; a < N; a++) w->E_exc[a] = p->h, w->chain_vec[a + (size_t)a * N] = 1.0;
+        memset(w->chain_vec, 0, qt_square(N) * sizeof(double));
+        for (int a = 0; a < N; a++) w->E_exc[a] = p->h, w->chain_vec[qt_offset(a, a, N)] = 1.0;
         return QT_OK;
     }
     int st = ensure_chain_plan(w, N);
@@ -187,9 +188,9 @@ static void rate_rows(void *ctx, int k0, int k1)
     int classical = p->bath == QT_BATH_CLASSICAL, ohmic = p->spectral == QT_SPECTRAL_OHMIC;
     for (int k = k0; k < k1; k++) {
         double T = w->T[k];
-        double *up = w->up + (size_t)k * N, *down = w->down + (size_t)k * N;
+        double *up = w->up + qt_size(k) * qt_size(N), *down = w->down + qt_size(k) * qt_size(N);
         for (int a = 0; a < N; a++) {
-            double c = w->psi[k + (size_t)a * N], E = w->E_exc[a], aE = fabs(E);
+            double c = w->psi[qt_offset(k, a, N)], E = w->E_exc[a], aE = fabs(E);
             double n = qt_occupation_inline(aE, T);
             double J = p->gamma * (ohmic ? aE : 1.0) * c * c;
             double emit = J * (classical ? n : 1.0 + n), absorb = J * n;
@@ -208,7 +209,7 @@ static void out_rates(void *ctx, int a0, int a1)
     int N = job->p->N;
     for (int a = a0; a < a1; a++) w->out[a] = 0.0;
     for (int k = 0; k < N; k++) {
-        const double *down = w->down + (size_t)k * N;
+        const double *down = w->down + qt_size(k) * qt_size(N);
         for (int a = a0; a < a1; a++) w->out[a] += down[a];
     }
 }
@@ -230,8 +231,8 @@ static int bipartite_edge(const void *ctx, int u, int v)
 {
     const bipartite_graph *g = ctx;
     int N = g->N;
-    if (u < N && v >= N) return g->up[(size_t)u * N + (v - N)] > 0.0;
-    if (u >= N && v < N) return g->down[(size_t)v * N + (u - N)] > 0.0;
+    if (u < N && v >= N) return g->up[qt_offset(v - N, u, N)] > 0.0;
+    if (u >= N && v < N) return g->down[qt_offset(u - N, v, N)] > 0.0;
     return 0;
 }
 
@@ -257,7 +258,7 @@ static int reaches_all(int N, const double *up, const double *down, int forward,
         for (int v = 0; v < N; v++) {
             int target = u < N ? N + v : v;
             double rate =
-                u < N ? from_ground[(size_t)u * N + v] : from_excited[(size_t)v * N + (u - N)];
+                u < N ? from_ground[qt_offset(v, u, N)] : from_excited[qt_offset(u - N, v, N)];
             if (rate > 0.0 && !seen[target]) {
                 seen[target] = 1;
                 queue[tail++] = target;
@@ -275,7 +276,7 @@ static int closed_class(int N, qt_workspace *w, int **in_class)
 {
     *in_class = w->graph.in_class;
     int *queue = w->graph.queue, *seen = w->graph.seen;
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     if ((all_positive(w->up, nn) && all_positive(w->down, nn)) ||
         (reaches_all(N, w->up, w->down, 1, queue, seen) &&
          reaches_all(N, w->up, w->down, 0, queue, seen))) {
@@ -302,7 +303,8 @@ static void scaled_up_rows(void *ctx, int j0, int j1)
     qt_workspace *w = job->w;
     int N = job->N;
     for (int j = j0; j < j1; j++)
-        for (int a = 0; a < N; a++) w->Us[(size_t)j * N + a] = w->up[(size_t)j * N + a] / w->out[a];
+        for (int a = 0; a < N; a++)
+            w->Us[qt_offset(a, j, N)] = w->up[qt_offset(a, j, N)] / w->out[a];
 }
 
 /* Excited populations t in [t0, t1) of the class: P_a = sum_j up[g_j][a]
@@ -313,7 +315,7 @@ static void excited_populations(void *ctx, int t0, int t1)
     const qt_workspace *w = job->w;
     double *Pe = w->P + job->N;
     for (int j = 0; j < job->ng; j++) {
-        const double *up = w->up + (size_t)job->gi[j] * job->N;
+        const double *up = w->up + qt_size(job->gi[j]) * qt_size(job->N);
         double pj = job->pi[j];
         for (int t = t0; t < t1; t++) Pe[job->ai[t]] += up[job->ai[t]] * pj;
     }
@@ -335,9 +337,9 @@ static void effective_rates(int N, int ng, int na, qt_workspace *w, const int *g
             double s = 0.0;
             for (int t = 0; t < na; t++) {
                 int a = ai[t];
-                s += w->up[(size_t)gi[j] * N + a] * w->down[(size_t)gi[k] * N + a] / w->out[a];
+                s += w->up[qt_offset(a, gi[j], N)] * w->down[qt_offset(a, gi[k], N)] / w->out[a];
             }
-            w->M[(size_t)j * ng + k] = s;
+            w->M[qt_offset(k, j, ng)] = s;
         }
 }
 
@@ -351,7 +353,7 @@ static int solve_closed_class(int N, qt_workspace *w, const int *in_class, int t
     for (int a = 0; a < N; a++)
         if (in_class[N + a]) ai[na++] = a;
     double *P = w->P, *Pg = w->P, *Pe = w->P + N;
-    memset(P, 0, sizeof(double) * 2 * N);
+    memset(P, 0, sizeof(double) * 2 * qt_size(N));
     if (ng == 0) { /* an absorbing excited state */
         Pe[ai[0]] = 1.0;
         return QT_OK;
@@ -378,7 +380,8 @@ static void ground_flows(void *ctx, int k0, int k1)
     int N = job->N;
     const double *Pg = w->P, *Pe = w->P + N;
     for (int k = k0; k < k1; k++) {
-        const double *up = w->up + (size_t)k * N, *down = w->down + (size_t)k * N;
+        const double *up = w->up + qt_size(k) * qt_size(N),
+                     *down = w->down + qt_size(k) * qt_size(N);
         double J = 0.0, flow = 0.0;
         for (int a = 0; a < N; a++) {
             double net = down[a] * Pe[a] - up[a] * Pg[k]; /* net a -> g_k */
@@ -400,7 +403,7 @@ static void excited_flows(void *ctx, int a0, int a1)
     double *flow = job->flow + N;
     for (int a = a0; a < a1; a++) flow[a] = -w->out[a] * Pe[a];
     for (int k = 0; k < N; k++) {
-        const double *up = w->up + (size_t)k * N;
+        const double *up = w->up + qt_size(k) * qt_size(N);
         for (int a = a0; a < a1; a++) flow[a] += up[a] * Pg[k];
     }
 }
@@ -440,7 +443,7 @@ static void site_population_range(void *ctx, int k0, int k1)
     for (int k = k0; k < k1; k++) job->p[k] = P[k];
     for (int a = 0; a < N; a++) {
         double Pa = P[N + a];
-        const double *col = job->w->psi + (size_t)a * N;
+        const double *col = job->w->psi + qt_size(a) * qt_size(N);
         for (int k = k0; k < k1; k++) job->p[k] += col[k] * col[k] * Pa;
     }
 }
@@ -457,14 +460,14 @@ static double relaxation_rate(int N, qt_workspace *w)
     int n = 2 * N;
     if (n > w->gap_max_d) return NAN;
     double *G = w->gap_G;
-    memset(G, 0, sizeof(double) * n * n);
+    memset(G, 0, sizeof(double) * qt_square(n));
     for (int k = 0; k < N; k++)
         for (int a = 0; a < N; a++) {
-            double up = w->up[(size_t)k * N + a], down = w->down[(size_t)k * N + a];
-            G[(size_t)(N + a) * n + k] += up; /* dP_a/dt += up P_gk */
-            G[(size_t)k * n + k] -= up;
-            G[(size_t)k * n + N + a] += down;
-            G[(size_t)(N + a) * n + N + a] -= down;
+            double up = w->up[qt_offset(a, k, N)], down = w->down[qt_offset(a, k, N)];
+            G[qt_offset(k, N + a, n)] += up; /* dP_a/dt += up P_gk */
+            G[qt_offset(k, k, n)] -= up;
+            G[qt_offset(N + a, k, n)] += down;
+            G[qt_offset(N + a, N + a, n)] -= down;
         }
     double rate[1];
     return qt_generator_gaps(w, n, G, rate, 1) == 0 ? rate[0] : NAN;
@@ -551,7 +554,7 @@ static double bipartite_max_decay(int N, const qt_workspace *w)
     for (int a = 0; a < N; a++) best = fmax(best, w->out[a]);
     for (int k = 0; k < N; k++) {
         double s = 0.0;
-        for (int a = 0; a < N; a++) s += w->up[(size_t)k * N + a];
+        for (int a = 0; a < N; a++) s += w->up[qt_offset(a, k, N)];
         best = fmax(best, s);
     }
     return best;

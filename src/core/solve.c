@@ -13,8 +13,8 @@ qt_result *qt_result_alloc(int max_sites)
     qt_result *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->capacity = max_sites;
-    r->population = calloc(max_sites, sizeof(double));
-    r->heat_current = calloc(max_sites, sizeof(double));
+    r->population = calloc(qt_size(max_sites), sizeof(double));
+    r->heat_current = calloc(qt_size(max_sites), sizeof(double));
     if (!r->population || !r->heat_current) qt_result_free(&r);
     return r;
 }
@@ -193,7 +193,7 @@ int qt_solve(const qt_params *p, const qt_options *o, qt_workspace *w, qt_result
 int qt_density_matrix(const qt_workspace *w, double *re, double *im, int d)
 {
     if (!w->last_ok || d != w->last_d) return QT_EINVAL;
-    size_t dd = (size_t)d * d;
+    size_t dd = qt_square(d);
     if (w->last_me != QT_ME_GLOBAL) {
         if (w->last_path != QT_PATH_DENSE) return qt_chain_rho(&w->chain, w->me, re, im);
         memcpy(re, w->me->rho_re, dd * sizeof(double));
@@ -210,12 +210,12 @@ int qt_density_matrix(const qt_workspace *w, double *re, double *im, int d)
     memset(re, 0, dd * sizeof(double));
     memset(im, 0, dd * sizeof(double));
     for (int k = 0; k < N; k++) re[k * d + k] = w->P[k];
-    for (int i = 0; i < N; i++)
-        for (int j = 0; j < N; j++) {
+    size_t n = qt_size(N);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
             double s = 0.0;
-            for (int a = 0; a < N; a++)
-                s += w->psi[i + (size_t)a * N] * w->P[N + a] * w->psi[j + (size_t)a * N];
-            re[(N + i) * d + N + j] = s;
+            for (size_t a = 0; a < n; a++) s += w->psi[i + a * n] * w->P[n + a] * w->psi[j + a * n];
+            re[(n + i) * qt_size(d) + n + j] = s;
         }
     return QT_OK;
 }

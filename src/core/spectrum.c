@@ -39,12 +39,12 @@ void qt_cluster(qt_eigensys *es, double tol, int *order)
 /* X'_k = V^T X_k V for a coupling X_k = |i><j| + |j><i|. */
 static void transform_coupling(const qt_eigensys *es, int k, int i, int j)
 {
-    int d = es->d;
-    double *X = es->X + (size_t)k * d * d;
+    size_t d = qt_size(es->d), ui = qt_size(i), uj = qt_size(j);
+    double *X = es->X + qt_size(k) * d * d;
     const double *V = es->V;
-    for (int a = 0; a < d; a++)
-        for (int b = 0; b < d; b++)
-            X[a * d + b] = V[i + a * d] * V[j + b * d] + V[j + a * d] * V[i + b * d];
+    for (size_t a = 0; a < d; a++)
+        for (size_t b = 0; b < d; b++)
+            X[a * d + b] = V[ui + a * d] * V[uj + b * d] + V[uj + a * d] * V[ui + b * d];
 }
 
 static void set_bath(qt_bath_params *b, const qt_params *p, double T)
@@ -63,7 +63,7 @@ int qt_build_nsite_eigensys(const qt_params *p, qt_workspace *w)
     int N = p->N, d = 2 * N;
     es->d = d;
     es->K = N;
-    memset(es->V, 0, sizeof(double) * d * d);
+    memset(es->V, 0, sizeof(double) * qt_size(d) * qt_size(d));
     for (int k = 0; k < N; k++) {
         es->E[k] = 0.0;
         es->E[N + k] = w->E_exc[k];

@@ -58,7 +58,8 @@ static void product_rows(int i0, int i1, int n, int k, const double *A, int lda,
 {
     if (i0 >= i1) return;
     cblas_dgemm(CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans, i1 - i0, n, k, 1.0,
-                A + (size_t)i0 * lda, lda, B, ldb, beta, C + (size_t)i0 * ldc, ldc);
+                A + qt_size(i0) * qt_size(lda), lda, B, ldb, beta, C + qt_size(i0) * qt_size(ldc),
+                ldc);
 }
 
 /* Large products in QT_PRODUCT_BLOCKS fixed blocks of rows, whatever the

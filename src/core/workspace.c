@@ -33,11 +33,12 @@ static int imax(int a, int b)
     return a > b ? a : b;
 }
 
-static void alloc_graph(arena *A, int n)
+static void alloc_graph(arena *A, int n_states)
 {
+    size_t n = qt_size(n_states);
     qt_graph_scratch *g = &A->w->graph;
     g->in_class = take(A, n, sizeof(int));
-    g->tarjan = take(A, 6 * (size_t)n, sizeof(int));
+    g->tarjan = take(A, 6 * n, sizeof(int));
     g->queue = take(A, n, sizeof(int));
     g->seen = take(A, n, sizeof(int));
     g->index = take(A, n, sizeof(int));
@@ -47,30 +48,29 @@ static void alloc_graph(arena *A, int n)
 static void alloc_nsite(arena *A, int N)
 {
     qt_workspace *w = A->w;
-    size_t nn = (size_t)N * N;
+    size_t n = qt_size(N), nn = n * n;
     /* dstevd (uniform chain): 1 + 4N + N^2; dstemr (non-uniform): 18 N */
-    size_t lwork =
-        1 + 4 * (size_t)N + nn > 18 * (size_t)N ? 1 + 4 * (size_t)N + nn : 18 * (size_t)N;
+    size_t lwork = 1 + 4 * n + nn > 18 * n ? 1 + 4 * n + nn : 18 * n;
     if (lwork > (size_t)INT_MAX) { /* N > 46338: a size a 32-bit lapack_int cannot hold */
         A->too_large = 1;
         return;
     }
-    w->tri_d = take(A, N, sizeof(double));
-    w->tri_e = take(A, N, sizeof(double));
-    w->chain_val = take(A, N, sizeof(double));
+    w->tri_d = take(A, n, sizeof(double));
+    w->tri_e = take(A, n, sizeof(double));
+    w->chain_val = take(A, n, sizeof(double));
     w->chain_vec = take(A, nn, sizeof(double));
-    w->E_exc = take(A, N, sizeof(double));
+    w->E_exc = take(A, n, sizeof(double));
     w->up = take(A, nn, sizeof(double));
     w->down = take(A, nn, sizeof(double));
     w->M = take(A, nn, sizeof(double));
-    w->out = take(A, N, sizeof(double));
-    w->P = take(A, 2 * (size_t)N, sizeof(double));
-    w->h_site = take(A, N, sizeof(double));
-    w->g_site = take(A, N, sizeof(double));
+    w->out = take(A, n, sizeof(double));
+    w->P = take(A, 2 * n, sizeof(double));
+    w->h_site = take(A, n, sizeof(double));
+    w->g_site = take(A, n, sizeof(double));
     w->lwork = (int)lwork;
     w->liwork = imax(3 + 5 * N, 10 * N); /* dstevd, dstemr */
-    w->lapack_iwork = take(A, w->liwork, sizeof(int));
-    w->isuppz = take(A, 2 * (size_t)N, sizeof(int));
+    w->lapack_iwork = take(A, qt_size(w->liwork), sizeof(int));
+    w->isuppz = take(A, 2 * n, sizeof(int));
     w->dwork = take(A, lwork, sizeof(double));
     /* dstevd and dstemr run in the spectrum, before any Us is formed */
     w->Us = w->dwork;
@@ -80,16 +80,16 @@ static void alloc_general(arena *A, int d, int K)
 {
     qt_workspace *w = A->w;
     qt_eigensys *es = &w->es;
-    size_t dd = (size_t)d * d;
+    size_t ud = qt_size(d), dd = ud * ud, uK = qt_size(K);
     w->gen_max_d = d;
-    es->E = take(A, d, sizeof(double));
+    es->E = take(A, ud, sizeof(double));
     es->V = take(A, dd, sizeof(double));
-    es->X = take(A, K * dd, sizeof(double));
-    es->cluster = take(A, d, sizeof(int));
-    es->cl_start = take(A, d + 1, sizeof(int));
-    es->cl_member = take(A, d, sizeof(int));
-    es->cl_energy = take(A, d, sizeof(double));
-    es->bath = w->bath = take(A, K, sizeof(qt_bath_params));
+    es->X = take(A, uK * dd, sizeof(double));
+    es->cluster = take(A, ud, sizeof(int));
+    es->cl_start = take(A, ud + 1, sizeof(int));
+    es->cl_member = take(A, ud, sizeof(int));
+    es->cl_energy = take(A, ud, sizeof(double));
+    es->bath = w->bath = take(A, uK, sizeof(qt_bath_params));
     w->W = take(A, dd, sizeof(double));
     w->rho_re = take(A, dd, sizeof(double));
     w->rho_im = take(A, dd, sizeof(double));
@@ -99,39 +99,39 @@ static void alloc_general(arena *A, int d, int K)
     w->K_acc = take(A, dd, sizeof(double));
     int S = (int)(dd < QT_SECTOR_MAX ? dd : QT_SECTOR_MAX);
     w->sector_max = S;
-    w->sector = take(A, (size_t)S * S, sizeof(double complex));
-    w->sector_rho = take(A, S, sizeof(double complex));
-    w->sector_y = take(A, S, sizeof(double complex));
-    w->sector_work = take(A, 2 * (size_t)S, sizeof(double complex));
-    w->sector_rwork = take(A, 2 * (size_t)S, sizeof(double));
-    w->sector_row = take(A, S, sizeof(int));
-    w->sector_col = take(A, S, sizeof(int));
+    w->sector = take(A, qt_square(S), sizeof(double complex));
+    w->sector_rho = take(A, qt_size(S), sizeof(double complex));
+    w->sector_y = take(A, qt_size(S), sizeof(double complex));
+    w->sector_work = take(A, 2 * qt_size(S), sizeof(double complex));
+    w->sector_rwork = take(A, 2 * qt_size(S), sizeof(double));
+    w->sector_row = take(A, qt_size(S), sizeof(int));
+    w->sector_col = take(A, qt_size(S), sizeof(int));
     w->sector_index = take(A, dd, sizeof(int));
     w->zheev_lwork = 64 * d;
     w->zheev_a = take(A, dd, sizeof(double complex));
-    w->zheev_work = take(A, w->zheev_lwork, sizeof(double complex));
-    w->zheev_w = take(A, d, sizeof(double));
-    w->zheev_rwork = take(A, 3 * (size_t)d, sizeof(double));
+    w->zheev_work = take(A, qt_size(w->zheev_lwork), sizeof(double complex));
+    w->zheev_w = take(A, ud, sizeof(double));
+    w->zheev_rwork = take(A, 3 * ud, sizeof(double));
 }
 
 static void alloc_gap(arena *A, int n)
 {
     qt_workspace *w = A->w;
     w->gap_max_d = n;
-    w->gap_G = take(A, (size_t)n * n, sizeof(double));
-    w->gap_wr = take(A, n, sizeof(double));
-    w->gap_wi = take(A, n, sizeof(double));
+    w->gap_G = take(A, qt_square(n), sizeof(double));
+    w->gap_wr = take(A, qt_size(n), sizeof(double));
+    w->gap_wi = take(A, qt_size(n), sizeof(double));
     double query = 0.0;
     LAPACKE_dgeev_work(LAPACK_COL_MAJOR, 'N', 'N', n, w->gap_G, n, w->gap_wr, w->gap_wi, NULL, 1,
                        NULL, 1, &query, -1);
     w->gap_lwork = imax((int)query, 4 * n);
-    w->gap_work = take(A, w->gap_lwork, sizeof(double));
+    w->gap_work = take(A, qt_size(w->gap_lwork), sizeof(double));
 }
 
 static void alloc_dense(arena *A, int d)
 {
     qt_workspace *w = A->w;
-    size_t D = (size_t)d * d;
+    size_t D = qt_square(d);
     w->dense_max_d = d;
     w->dense_L = take(A, D * D, sizeof(double complex));
     w->dense_rho = take(A, D, sizeof(double complex));
@@ -178,15 +178,15 @@ static void plan_workspace(arena *A, qt_model model, int max_N, unsigned flags)
     int gen_K = nsite ? gen_d / 2 : 2;
     if (nsite) alloc_nsite(A, N);
     alloc_general(A, gen_d, gen_K);
-    w->T = take(A, imax(N, gen_K), sizeof(double));
-    w->gth_work = take(A, (size_t)imax(N, gen_d) * (QT_GTH_BLOCK + 1), sizeof(double));
+    w->T = take(A, qt_size(imax(N, gen_K)), sizeof(double));
+    w->gth_work = take(A, qt_size(imax(N, gen_d)) * (QT_GTH_BLOCK + 1), sizeof(double));
     alloc_graph(A, imax(2 * N, gen_d));
     if ((flags & QT_WS_GAP) || !nsite)
         alloc_gap(A, w->max_d < QT_GAP_MAX_D ? w->max_d : QT_GAP_MAX_D);
     if (flags & QT_WS_DENSE) alloc_dense(A, gen_d < QT_DENSE_MAX_D ? gen_d : QT_DENSE_MAX_D);
     if (flags & QT_WS_ME) alloc_me(A, nsite ? max_N : 0, nsite ? dense_me_d(max_N, flags) : 3);
     int dense_D = w->dense_max_d * w->dense_max_d;
-    w->ipiv = take(A, imax(w->sector_max, dense_D), sizeof(int));
+    w->ipiv = take(A, qt_size(imax(w->sector_max, dense_D)), sizeof(int));
 }
 
 unsigned qt_workspace_flags(const qt_params *p, const qt_options *o)

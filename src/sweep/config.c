@@ -8,6 +8,7 @@
  * and the schema below is a table walked by a few small functions. */
 #include "config.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -523,7 +524,9 @@ static const sw_axis *find_axis(const sw_config *cfg, const char *name)
     return NULL;
 }
 
-/* T_mean - |T_diff|/2 must stay >= 0 everywhere on the grid. */
+/* T_mean - |T_diff|/2 must stay >= 0 and T_mean + |T_diff|/2 finite
+ * everywhere on the grid: then qt_params_set_mean_diff accepts every point
+ * (and every value a boundary line takes between an axis' two values). */
 static int check_mean_diff(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
 {
     const sw_axis *m = find_axis(cfg, "T_mean"), *d = find_axis(cfg, "T_diff");
@@ -531,14 +534,19 @@ static int check_mean_diff(ctx_t *c, const yaml_node_t *n, sw_config *cfg)
     if (!cfg->mean_diff) return 0;
     if (!m) return fail(c, n, "axes.T_mean", "missing (T_diff needs T_mean)");
     if (!d) return fail(c, n, "axes.T_diff", "missing (T_mean needs T_diff)");
-    double mmin = m->v[0], dmax = 0;
-    for (int64_t i = 0; i < m->n; i++) mmin = fmin(mmin, m->v[i]);
+    double mmin = m->v[0], mmax = m->v[0], dmax = 0;
+    for (int64_t i = 0; i < m->n; i++) mmin = fmin(mmin, m->v[i]), mmax = fmax(mmax, m->v[i]);
     for (int64_t i = 0; i < d->n; i++) dmax = fmax(dmax, fabs(d->v[i]));
     if (mmin - 0.5 * dmax < 0)
         return fail(c, lookup(c, n, "T_diff", NULL), "axes.T_diff",
                     "T_mean - |T_diff|/2 < 0 (T_mean = %g, |T_diff| = %g): a temperature "
                     "would be negative",
                     mmin, dmax);
+    if (!isfinite(mmax + 0.5 * dmax))
+        return fail(c, lookup(c, n, "T_diff", NULL), "axes.T_diff",
+                    "T_mean + |T_diff|/2 overflows (T_mean = %g, |T_diff| = %g): a temperature "
+                    "would be infinite",
+                    mmax, dmax);
     return 0;
 }
 
@@ -602,7 +610,7 @@ static int uses_me(const sw_config *cfg, qt_master_equation me)
     for (int a = 0; a < cfg->n_axes; a++)
         if (!strcmp(cfg->axis[a].name, "master_equation"))
             for (int64_t i = 0; i < cfg->axis[a].n; i++)
-                if (cfg->axis[a].v[i] == me) return 1;
+                if (cfg->axis[a].v[i] == (double)me) return 1;
     return 0;
 }
 
@@ -1159,21 +1167,6 @@ int sw_read_file(const char *path, char **text, size_t *len, char *msg, size_t m
     return 0;
 }
 
-/* The two temperatures T_mean / T_diff set: the model's required ones. */
-static void set_mean_diff(qt_params *p, double tm, double td)
-{
-    double hi = tm + 0.5 * td, lo = tm - 0.5 * td;
-    if (lo < 0) lo = 0; /* rounding only: validated T_mean >= |T_diff| / 2 */
-    if (hi < 0) hi = 0;
-    int which = 0;
-    for (int i = 0; i < qt_param_count() && which < 2; i++) {
-        const qt_param_info *pi = qt_param_at(i);
-        if ((pi->flags & QT_PF_REQUIRED) && !strcmp(pi->unit, "h/k_B") &&
-            (pi->models & (1u << p->model)))
-            qt_param_set(p, NULL, pi, which++ ? lo : hi);
-    }
-}
-
 void sw_config_point(const sw_config *cfg, int N, const int64_t *idx, qt_params *p)
 {
     *p = cfg->base;
@@ -1189,7 +1182,11 @@ void sw_config_point(const sw_config *cfg, int N, const int64_t *idx, qt_params 
         else
             qt_param_set(p, NULL, ax->param, x);
     }
-    if (cfg->mean_diff) set_mean_diff(p, tm, td);
+    if (cfg->mean_diff) {
+        int st = qt_params_set_mean_diff(p, tm, td);
+        assert(st == QT_OK); /* check_mean_diff admits only such grids */
+        (void)st;
+    }
 }
 
 const char *sw_config_value_text(const sw_config *cfg, const qt_param_info *pi, char *buf,

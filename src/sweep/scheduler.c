@@ -15,6 +15,7 @@
  * aborts the job). */
 #include "scheduler.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -356,9 +357,11 @@ static void master_store(master_t *m, const result_hdr *hdr)
     sw_run_stats *st = m->st;
     const double *packed = (const double *)(m->buf + sizeof *hdr);
     if (st->io_error) return;
-    if (sw_writer_write_batch(m->wr, (int)hdr->block, hdr->start, hdr->count, packed)) {
+    assert(hdr->block >= 0 && hdr->block < m->q->g->n_blocks); /* the master's own item, echoed */
+    const int block = (int)hdr->block;
+    if (sw_writer_write_batch(m->wr, block, hdr->start, hdr->count, packed)) {
         snprintf(m->msg, m->msglen, "writing %s points %lld..%lld failed: %s",
-                 m->q->g->blk[hdr->block].group, (long long)hdr->start,
+                 m->q->g->blk[block].group, (long long)hdr->start,
                  (long long)(hdr->start + hdr->count - 1), sw_writer_error(m->wr));
         sw_log(0, "error: %s; stopping", m->msg);
         st->io_error = 1;
@@ -366,8 +369,8 @@ static void master_store(master_t *m, const result_hdr *hdr)
         m->rc = -1;
         return;
     }
-    count_done(st, m->q->g, (int)hdr->block, hdr->count);
-    count_failed(st, m->q->g, hdr->block, packed, hdr->count);
+    count_done(st, m->q->g, block, hdr->count);
+    count_failed(st, m->q->g, block, packed, hdr->count);
 }
 
 /* Receive one result if there is one (else nap); answer it, store it. */

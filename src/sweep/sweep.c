@@ -29,7 +29,7 @@
 #include "config.h"
 #include "grid.h"
 #include "log.h"
-#include "memlimit.h"
+#include "../common/memlimit.h"
 #include "outfile.h"
 #include "outputs.h"
 #include "scheduler.h"
@@ -193,7 +193,7 @@ static int check_memory(const sw_config *cfg, const sw_grid *g, int size, int lo
     const int computing = size == 1 ? 1 : (local_ranks > 1 ? local_ranks - 1 : 1);
     double mem = (double)g->total + 4.0 * SW_BATCH_MAX * g->max_rec * 8.0 +
                  computing * workspace_estimate(cfg, g->max_N);
-    double avail = sw_memory_available("");
+    double avail = qt_memory_available("");
     if (avail <= 0 || mem <= avail) return 0;
     char need[32], have[32];
     human(mem, need, sizeof need);

@@ -1,7 +1,8 @@
 """The sweep's memory check respects the memory limit of its cgroup (a Slurm
 --mem limit): N = 4000 (about 0.8 GB of workspace) in a cgroup limited to
 400 MB is refused up front with exit 2 and a message about memory, instead
-of starting and being killed by the cgroup's OOM killer. Needs a writable
+of starting and being killed by the cgroup's OOM killer; so is qthermo point
+--N 4000 (the same limit, src/common/memlimit.c). Needs a writable
 cgroup hierarchy (v2 or v1 memory controller); skipped (77) otherwise.
 
     test_cgroup.py QTHERMO"""
@@ -50,12 +51,19 @@ try:
     p = subprocess.run([QT, "sweep", cfg, "-o", out], env=env, preexec_fn=enter_cgroup,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
     rc, err = p.returncode, p.stderr
+    # qthermo point reads the same limit (src/common/memlimit.c)
+    q = subprocess.run([QT, "point", "--model", "nsite", "--N", "4000", "--g", "1", "--T_L", "0.8",
+                        "--T_R", "0.4"], env=env, preexec_fn=enter_cgroup,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
 finally:
     try:
         os.rmdir(cg)
     except OSError:
         pass
-print(f"exit {rc}: {err.strip()[-400:]}")
+print(f"sweep: exit {rc}: {err.strip()[-400:]}")
+print(f"point: exit {q.returncode}: {q.stderr.strip()[-400:]}")
 ok = rc == 2 and "memory" in err and not os.path.exists(out)
-print("all checks passed" if ok else "FAIL: expected exit 2, a memory message and no file")
-sys.exit(0 if ok else 1)
+ok_point = q.returncode == 2 and "memory" in q.stderr
+print("all checks passed" if ok and ok_point else
+      "FAIL: expected exit 2 and a memory message from both, and no file")
+sys.exit(0 if ok and ok_point else 1)

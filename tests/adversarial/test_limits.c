@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "config.h"
-#include "memlimit.h"
+#include "common/memlimit.h"
 
 /* dstevd needs 1 + 4N + N^2 doubles of work: an estimate is either a
  * refusal (0) or at least that much, never a wrapped, smaller size. */
@@ -203,12 +203,12 @@ static void memory_respects_cgroup_v2(void **state)
     char root[64];
     fake_tree(root, sizeof root, "0::/job/step\n",
               "30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
-    assert_true(sw_memory_available(root) == 8000000.0 * 1024); /* no limit files yet */
+    assert_true(qt_memory_available(root) == 8000000.0 * 1024); /* no limit files yet */
     put(root, "sys/fs/cgroup/job/memory.max", "400000000\n");   /* the job's limit */
     put(root, "sys/fs/cgroup/job/memory.current", "100000000\n");
     put(root, "sys/fs/cgroup/job/memory.stat", "anon 50000000\nfile 30000000\n");
     put(root, "sys/fs/cgroup/job/step/memory.max", "max\n"); /* the step: none of its own */
-    assert_true(sw_memory_available(root) == 400e6 - (100e6 - 30e6));
+    assert_true(qt_memory_available(root) == 400e6 - (100e6 - 30e6));
     remove_tree(root);
 }
 
@@ -221,9 +221,9 @@ static void memory_respects_cgroup_v1(void **state)
     put(root, "sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");
     put(root, "sys/fs/cgroup/memory/slurm/job/memory.limit_in_bytes", "400000000\n");
     put(root, "sys/fs/cgroup/memory/slurm/job/memory.usage_in_bytes", "0\n");
-    assert_true(sw_memory_available(root) == 400e6);
+    assert_true(qt_memory_available(root) == 400e6);
     put(root, "sys/fs/cgroup/memory/slurm/memory.limit_in_bytes", "300000000\n"); /* parent */
-    assert_true(sw_memory_available(root) == 300e6);
+    assert_true(qt_memory_available(root) == 300e6);
     remove_tree(root);
 }
 

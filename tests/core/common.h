@@ -59,7 +59,7 @@ static inline int solve_once(const qt_params *p, const qt_options *o, qt_result 
 static inline double uniform(uint64_t *s, double lo, double hi)
 {
     *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
-    return lo + (hi - lo) * ((*s >> 11) * (1.0 / 9007199254740992.0));
+    return lo + (hi - lo) * ((double)(*s >> 11) * (1.0 / 9007199254740992.0));
 }
 
 #endif

@@ -20,12 +20,13 @@ typedef struct {
 static inline int test_chain_init(test_chain *t, int N, const double *h, const double *g,
                                   const double *T, double gamma, qt_spectral spectral, qt_bath bath)
 {
-    memcpy(t->h, h, sizeof(double) * N);
-    memcpy(t->T, T, sizeof(double) * N);
-    if (N > 1) memcpy(t->g, g, sizeof(double) * (N - 1));
-    memcpy(t->eps, h, sizeof(double) * N);
+    size_t n = qt_size(N);
+    memcpy(t->h, h, sizeof(double) * n);
+    memcpy(t->T, T, sizeof(double) * n);
+    if (n > 1) memcpy(t->g, g, sizeof(double) * (n - 1));
+    memcpy(t->eps, h, sizeof(double) * n);
     double e[ME_TEST_MAX_N];
-    if (N > 1) memcpy(e, g, sizeof(double) * (N - 1));
+    if (n > 1) memcpy(e, g, sizeof(double) * (n - 1));
     int info = LAPACKE_dstev_work(LAPACK_COL_MAJOR, 'V', N, t->eps, e, t->psi, N, t->work);
     t->c = (qt_chain){N, t->h, t->g, t->T, t->eps, t->psi, gamma, spectral, bath};
     return info;

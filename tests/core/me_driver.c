@@ -42,19 +42,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: see the header of me_driver.c\n");
         return 2;
     }
-    int model = lookup(argv[1], models, 3), me = lookup(argv[2], mes, 3), i = 4;
+    int model = lookup(argv[1], models, 3), me_index = lookup(argv[2], mes, 3), i = 4;
     int sector = !strcmp(argv[3], "sector") || !strcmp(argv[3], "general");
     int general = !strcmp(argv[3], "general");
     int N = model == 0 ? atoi(argv[i++]) : 0;
     double gamma = arg(argv, &i);
-    int sp = lookup(argv[i++], spectral, 2), bt = lookup(argv[i++], baths, 2);
-    if (model < 0 || me < 0 || sp < 0 || bt < 0 || N < 0 || N > ME_TEST_MAX_N) return 2;
+    int sp_index = lookup(argv[i++], spectral, 2), bt_index = lookup(argv[i++], baths, 2);
+    if (model < 0 || me_index < 0 || sp_index < 0 || bt_index < 0 || N < 0 || N > ME_TEST_MAX_N)
+        return 2;
+    /* the names are listed in the order of the enumerations */
+    qt_master_equation me = (qt_master_equation)me_index;
+    qt_spectral sp = (qt_spectral)sp_index;
+    qt_bath bt = (qt_bath)bt_index;
     int need = model == 0 ? i + 3 * N - 1 : i + 5;
     if (argc < need) return 2;
     int d = model == 0 ? 2 * N : 3, K = model == 0 ? N : 2;
     qt_me_workspace *mw = qt_me_workspace_alloc(model == 0 ? N : 0, d <= QT_DENSE_MAX_D ? d : 0);
     qt_result *r = qt_result_alloc(N > 3 ? N : 3);
-    double *re = calloc((size_t)d * d, sizeof(double)), *im = calloc((size_t)d * d, sizeof(double));
+    double *re = calloc(qt_square(d), sizeof(double)), *im = calloc(qt_square(d), sizeof(double));
     double heat[ME_TEST_MAX_N], residual = 0.0, min_eig = 0.0;
     int st;
     if (model == 0) {
@@ -71,7 +76,7 @@ int main(int argc, char **argv)
                 st = me == QT_ME_LOCAL ? qt_chain_local_solve(&tc.c, mw, r)
                                        : qt_chain_redfield_solve(&tc.c, mw, r);
             if (!st) qt_chain_rho(&tc.c, mw, re, im);
-            memcpy(heat, r->heat_current, sizeof(double) * N);
+            memcpy(heat, r->heat_current, sizeof(double) * qt_size(N));
             residual = r->residual;
         } else {
             st = qt_operators_chain(&tc.c, mw);
@@ -82,12 +87,12 @@ int main(int argc, char **argv)
         for (int a = 0; a < 3; a++) E[a] = arg(argv, &i);
         T1 = arg(argv, &i), T2 = arg(argv, &i);
         qt_bath_params proto = {0.0, gamma, sp, bt};
-        st = qt_operators_threelevel(model, E, T1, T2, &proto, mw);
+        st = qt_operators_threelevel((qt_model)model, E, T1, T2, &proto, mw);
         if (!st) st = qt_dense_me_solve(mw, me, heat, &residual, &min_eig);
     }
     if (!st && !(sector && model == 0 && me != QT_ME_GLOBAL)) {
-        memcpy(re, mw->rho_re, sizeof(double) * d * d);
-        memcpy(im, mw->rho_im, sizeof(double) * d * d);
+        memcpy(re, mw->rho_re, sizeof(double) * qt_square(d));
+        memcpy(im, mw->rho_im, sizeof(double) * qt_square(d));
     }
     printf("{\"status\": %d, \"d\": %d, ", st, d);
     print_array("rho_re", re, d * d);

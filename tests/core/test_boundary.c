@@ -286,7 +286,7 @@ typedef struct {
 static traced trace(const qt_line *l, line_ctx *c)
 {
     traced t;
-    int cap = qt_line_scan_capacity(l);
+    size_t cap = qt_size(qt_line_scan_capacity(l));
     double *x = malloc(cap * sizeof *x), *cr = malloc(cap * sizeof *cr);
     double *f = malloc(cap * sizeof *f);
     int *st = malloc(cap * sizeof *st);
@@ -313,7 +313,7 @@ static int compare_with_uniform(line_ctx *c, const qt_line *l, const traced *t, 
 {
     double h = (l->hi - l->lo) / m, prev = phi_at(c, l->lo);
     int changes = 0;
-    int *matched = calloc(t->n, sizeof *matched);
+    int *matched = calloc(qt_size(t->n), sizeof *matched);
     for (int i = 1; i <= m; i++) {
         double b = l->lo + h * i, fb = phi_at(c, b);
         if ((prev < 0.0) == (fb < 0.0)) {

@@ -82,17 +82,17 @@ static void nonuniform_secular_matches_dense(void **state)
         p.spectral = trial % 2 ? QT_SPECTRAL_OHMIC : QT_SPECTRAL_FLAT;
         p.bath = trial % 3 == 2 ? QT_BATH_CLASSICAL : QT_BATH_QUANTUM;
         if (trial % 4 == 3) p.T_profile = QT_PROFILE_EXPONENTIAL;
-        int d = 2 * N;
+        size_t dd = 4 * (size_t)N * (size_t)N; /* d = 2N states */
         double *re[2], *im[2];
         qt_result *r[2];
         for (int i = 0; i < 2; i++) {
-            re[i] = calloc((size_t)d * d, sizeof(double));
-            im[i] = calloc((size_t)d * d, sizeof(double));
+            re[i] = calloc(dd, sizeof(double));
+            im[i] = calloc(dd, sizeof(double));
             qt_solver solver = i ? QT_SOLVER_DENSE : QT_SOLVER_SECULAR;
             assert_int_equal(solve_full(&p, solver, &r[i], re[i], im[i]), QT_OK);
         }
         double worst = 0.0, heat = 0.0, trace = 0.0;
-        for (int i = 0; i < d * d; i++)
+        for (size_t i = 0; i < dd; i++)
             worst = fmax(worst, fmax(fabs(re[0][i] - re[1][i]), fabs(im[0][i] - im[1][i])));
         for (int k = 0; k < N; k++) heat += r[0]->heat_current[k], trace += r[0]->population[k];
         if (worst > 1e-10) fail_msg("trial %d (N %d): rho differs by %.3g", trial, N, worst);

@@ -11,13 +11,13 @@ static void birth_death_chain_spanning_300_decades(void **state)
     const int sizes[] = {5, QT_GTH_BLOCK + 1, 3 * QT_GTH_BLOCK + 7, 301};
     for (int t = 0; t < 4; t++) {
         int n = sizes[t];
-        double *Q = calloc((size_t)n * n, sizeof(double)), *pi = calloc(n, sizeof(double));
-        double *work = calloc((size_t)n * (QT_GTH_BLOCK + 1), sizeof(double));
-        double *logpi = calloc(n, sizeof(double));
+        double *Q = calloc(qt_square(n), sizeof(double)), *pi = calloc(qt_size(n), sizeof(double));
+        double *work = calloc(qt_size(n) * (QT_GTH_BLOCK + 1), sizeof(double));
+        double *logpi = calloc(qt_size(n), sizeof(double));
         for (int k = 0; k + 1 < n; k++) {
             double up = exp(-2.3 * (k % 7) - 1.0), down = 1.0 + 0.5 * (k % 3);
-            Q[(size_t)k * n + k + 1] = up;
-            Q[(size_t)(k + 1) * n + k] = down;
+            Q[qt_offset(k + 1, k, n)] = up;
+            Q[qt_offset(k, k + 1, n)] = down;
             logpi[k + 1] = logpi[k] + log(up / down);
         }
         assert_int_equal(qt_gth(n, Q, n, pi, work), 0);
@@ -38,11 +38,12 @@ static void random_dense_chain_is_stationary(void **state)
     (void)state;
     uint64_t seed = 99;
     int n = 2 * QT_GTH_BLOCK + 13;
-    double *Q = calloc((size_t)n * n, sizeof(double)), *Q0 = calloc((size_t)n * n, sizeof(double));
-    double *pi = calloc(n, sizeof(double)), *work = calloc((size_t)n * (QT_GTH_BLOCK + 1), 8);
+    double *Q = calloc(qt_square(n), sizeof(double)), *Q0 = calloc(qt_square(n), sizeof(double));
+    double *pi = calloc(qt_size(n), sizeof(double)),
+           *work = calloc(qt_size(n) * (QT_GTH_BLOCK + 1), 8);
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) Q[i * n + j] = i == j ? 0.0 : exp(uniform(&seed, -20, 2));
-    memcpy(Q0, Q, sizeof(double) * n * n);
+    memcpy(Q0, Q, sizeof(double) * qt_square(n));
     assert_int_equal(qt_gth(n, Q, n, pi, work), 0);
     for (int j = 0; j < n; j++) {
         double in = 0.0, out = 0.0;

@@ -158,7 +158,7 @@ static void uniform_temperature_gives_mirror_symmetry(void **state)
     double T[7];
     chain_solver solvers[2] = {qt_chain_local_solve, qt_chain_redfield_solve};
     for (int s = 0; s < 2; s++)
-        for (int sp = 0; sp < 2; sp++) {
+        for (qt_spectral sp = QT_SPECTRAL_FLAT; sp <= QT_SPECTRAL_OHMIC; sp++) {
             for (int k = 0; k < 7; k++) T[k] = 0.4;
             test_chain_init(&f->tc, 7, h, g, T, 0.5, sp, QT_BATH_QUANTUM);
             assert_int_equal(solvers[s](&f->tc.c, f->mw, f->r), QT_OK);
@@ -179,7 +179,7 @@ static void global_rho(int N, double g, double TL, double TR, double *re)
     qt_options_default(&o);
     qt_workspace *w = qt_workspace_alloc(QT_MODEL_NSITE, N, 0);
     qt_result *r = qt_result_alloc(N);
-    double *im = calloc(4 * (size_t)N * N, sizeof(double));
+    double *im = calloc(4 * qt_square(N), sizeof(double));
     assert_int_equal(qt_solve(&par, &o, w, r), QT_OK);
     assert_int_equal(qt_density_matrix(w, re, im, 2 * N), QT_OK);
     free(im);
@@ -258,7 +258,7 @@ static void threelevel_local_equals_global(void **state)
                  {QT_MODEL_VEE, {0, 1, 1}, 0.7, 0.3},
                  {QT_MODEL_VEE, {0, 0.8, 1.1}, 0.2, 2.0}};
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
-        for (int sp = 0; sp < 2; sp++) {
+        for (qt_spectral sp = QT_SPECTRAL_FLAT; sp <= QT_SPECTRAL_OHMIC; sp++) {
             qt_bath_params proto = {0.0, 0.7, sp, QT_BATH_QUANTUM};
             double Jl[2], Jg[2], rl[9], res, me;
             assert_int_equal(qt_operators_threelevel(cases[c].m, cases[c].E, cases[c].T1,

@@ -19,8 +19,10 @@ static int solve_rho(const qt_params *p, qt_solver solver, int force_coupled, so
     o.force_coupled = force_coupled;
     s->w = qt_workspace_alloc(p->model, N, solver == QT_SOLVER_DENSE ? QT_WS_DENSE : 0);
     s->r = qt_result_alloc(N);
-    s->re = calloc((size_t)d * d, sizeof(double));
-    s->im = calloc((size_t)d * d, sizeof(double));
+    assert_true(d > 0);
+    size_t dd = (size_t)d * (size_t)d;
+    s->re = calloc(dd, sizeof(double));
+    s->im = calloc(dd, sizeof(double));
     assert_non_null(s->w);
     int st = qt_solve(p, &o, s->w, s->r);
     if (st == QT_OK) assert_int_equal(qt_density_matrix(s->w, s->re, s->im, d), QT_OK);

@@ -102,10 +102,10 @@ static void gth_team_equals_serial(void **state)
     (void)state;
     uint64_t seed = 7;
     int n = 6 * QT_GTH_BLOCK + 11;
-    size_t nn = (size_t)n * n;
+    size_t nn = qt_square(n);
     double *Q1 = calloc(nn, sizeof(double)), *Q2 = calloc(nn, sizeof(double));
-    double *pi1 = calloc(n, sizeof(double)), *pi2 = calloc(n, sizeof(double));
-    double *work = calloc((size_t)n * (QT_GTH_BLOCK + 1), sizeof(double));
+    double *pi1 = calloc(qt_size(n), sizeof(double)), *pi2 = calloc(qt_size(n), sizeof(double));
+    double *work = calloc(qt_size(n) * (QT_GTH_BLOCK + 1), sizeof(double));
     for (size_t i = 0; i < nn; i++) Q1[i] = exp(uniform(&seed, -30, 2));
     memcpy(Q2, Q1, nn * sizeof(double));
     assert_int_equal(qt_gth(n, Q1, n, pi1, work), 0);

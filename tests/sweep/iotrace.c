@@ -133,8 +133,6 @@ static ssize_t traced_write(int fd, const struct iovec *iov, int iovcnt, off_t o
 {
     char path[256];
     struct stat st;
-    size_t len = 0;
-    for (int i = 0; i < iovcnt; i++) len += iov[i].iov_len;
     if (!traced(fd, path, sizeof path, &st, 0)) return -2;
     if (!positional) off = lseek(fd, 0, SEEK_CUR);
     char at[32];

@@ -129,7 +129,7 @@ static double cgroup_room(const char *root, int kind, const char *cgpath)
     return walk_up(dir, (size_t)base, kind);
 }
 
-double sw_memory_available(const char *root)
+double qt_memory_available(const char *root)
 {
     char path[PATH_MAX], line[2048];
     snprintf(path, sizeof path, "%s/proc", root);

@@ -737,10 +737,17 @@ def _dim_names(d):
             for i in range(d.ndim)]
 
 
+def _group_N(grp):
+    """A group's chain length: its scalar coordinate N (files before the CF
+    layout: an attribute)."""
+    return int(grp["N"][()]) if "N" in grp else int(grp.attrs["N"])
+
+
 def _boundary_groups(f, want_N):
     """[(N or None, group)] of a boundary file, by increasing N."""
-    groups = sorted(((int(f[k].attrs["N"]), f[k]) for k in f
-                     if hasattr(f[k], "keys") and "N" in f[k].attrs), key=lambda t: t[0])
+    groups = sorted(((_group_N(f[k]), f[k]) for k in f
+                     if hasattr(f[k], "keys") and ("N" in f[k] or "N" in f[k].attrs)),
+                    key=lambda t: t[0])
     if not groups:
         groups = [(None, f["/"])]
     if want_N is not None:

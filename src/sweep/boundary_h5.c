@@ -125,7 +125,8 @@ static int root_attributes(hid_t root, const sw_config *cfg, const char *created
 {
     const sw_boundary_spec *bs = &cfg->bnd;
     const sw_axis *ax = &cfg->axis[bs->axis];
-    int rc = sw_attr_str(root, "qthermo_format", SW_BOUNDARY_FORMAT);
+    int rc = sw_attr_str(root, "Conventions", "CF-1.10");
+    rc |= sw_attr_str(root, "qthermo_format", SW_BOUNDARY_FORMAT);
     rc |= sw_attr_str(root, "qthermo_version", QT_VERSION);
     rc |= sw_attr_str(root, "config_yaml", cfg->text);
     rc |= sw_attr_str(root, "config_sha256", cfg->sha256);
@@ -151,11 +152,34 @@ static int root_attributes(hid_t root, const sw_config *cfg, const char *created
 }
 
 typedef struct {
-    const char *name, *doc;
+    const char *name, *doc, *long_name;
+    int in_axis_unit; /* measured along the traced axis */
     sw_type type;
     double fill;
     int per_point; /* [other, point] rather than [other] */
 } line_dataset;
+
+/* the unit of the traced axis, from the parameter table */
+static const char *axis_unit(const sw_config *cfg)
+{
+    const qt_param_info *pi = qt_param_find(cfg->axis[cfg->bnd.axis].name, cfg->model);
+    return pi ? pi->unit : "1";
+}
+
+/* CF flag_values / flag_meanings of boundary_kind */
+static int kind_flags(hid_t d)
+{
+    const int8_t v[] = {0, 1, 2, 3};
+    hsize_t n = sizeof v;
+    hid_t sp = H5Screate_simple(1, &n, NULL), a = -1;
+    int rc = -1;
+    if (sp >= 0 &&
+        (a = H5Acreate2(d, "flag_values", H5T_STD_I8LE, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0)
+        rc = H5Awrite(a, H5T_NATIVE_INT8, v) < 0 ? -1 : 0;
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    return rc ? rc : sw_attr_str(d, "flag_meanings", "none root crossing failed");
+}
 
 /* where (float64), kind, count, solves, done: the per-line results */
 static int line_datasets(sw_bh5_group *q, const sw_config *cfg, const sw_blines *L, hid_t *scales,
@@ -164,11 +188,16 @@ static int line_datasets(sw_bh5_group *q, const sw_config *cfg, const sw_blines 
     char where[64];
     snprintf(where, sizeof where, "boundary_%s", cfg->axis[cfg->bnd.axis].name);
     const line_dataset tab[] = {
-        {where, "boundary points of the line, ascending (NaN: none)", SW_F64, NAN, 1},
-        {"boundary_width", "width of the final bracket (0 for a crossing: exact)", SW_F64, NAN, 1},
-        {"boundary_kind", "0 none, 1 root, 2 crossing, 3 failed", SW_I8, 0, 1},
-        {"boundary_count", "boundary points of the line (-1: not traced)", SW_I32, -1, 0},
-        {"boundary_solves", "qt_solve calls for the line, scan included", SW_I32, -1, 0},
+        {where, "boundary points of the line, ascending (NaN: none)", "boundary point", 1, SW_F64,
+         NAN, 1},
+        {"boundary_width", "width of the final bracket (0 for a crossing: exact)",
+         "width of the final bracket", 1, SW_F64, NAN, 1},
+        {"boundary_kind", "0 none, 1 root, 2 crossing, 3 failed", "kind of boundary point", 0,
+         SW_I8, 0, 1},
+        {"boundary_count", "boundary points of the line (-1: not traced)",
+         "boundary points of the line", 0, SW_I32, -1, 0},
+        {"boundary_solves", "qt_solve calls for the line, scan included", "solves for the line", 0,
+         SW_I32, -1, 0},
     };
     hid_t *ids[] = {&q->where, &q->width, &q->kind, &q->count, &q->solves};
     int r = L->n_other;
@@ -185,7 +214,11 @@ static int line_datasets(sw_bh5_group *q, const sw_config *cfg, const sw_blines 
                                   r + t->per_point, dims);
         if (d < 0) return -1;
         *ids[k] = d;
-        if (sw_attr_str(d, "description", t->doc)) return -1;
+        if (sw_attr_str(d, "description", t->doc) ||
+            sw_cf_attrs(d, t->long_name, t->in_axis_unit ? axis_unit(cfg) : "1") ||
+            (cfg->model == QT_MODEL_NSITE && sw_attr_str(d, "coordinates", "N")))
+            return -1;
+        if (t->type == SW_I8 && kind_flags(d)) return -1;
         /* kind 0 means "no point": a value, not a missing one */
         if (t->type != SW_I8 &&
             sw_attr_num(d, "_FillValue", file_type(t->type), mem_type(t->type), fill))
@@ -198,12 +231,23 @@ static int line_datasets(sw_bh5_group *q, const sw_config *cfg, const sw_blines 
     H5Sget_simple_extent_dims(q->sp_line, dims, NULL);
     uint8_t zero = 0;
     q->done = sw_make_dataset(q->grp, "done", H5T_STD_U8LE, H5T_NATIVE_UINT8, &zero, r, dims);
-    if (q->done < 0 || sw_attr_str(q->done, "description", "1 when the line is completely written"))
+    if (q->done < 0 ||
+        sw_attr_str(q->done, "description", "1 when the line is completely written") ||
+        sw_cf_attrs(q->done, "line written", "1"))
         return -1;
     for (int a = 0; a < r; a++)
         if (H5DSattach_scale(q->done, scales[a], (unsigned)a) < 0) return -1;
-    (void)cfg;
     return 0;
+}
+
+/* As in sweep files: floats get a _FillValue; integers keep their dtype
+ * in xarray and mark a missing point below valid_min; status is a flag. */
+static int scan_missing(hid_t d, const sw_output *o, const void *fill)
+{
+    if (o->type == SW_F64)
+        return sw_attr_num(d, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, fill);
+    if (o == &sw_outputs[SW_OUT_STATUS]) return 0;
+    return sw_attr_num(d, "valid_min", file_type(o->type), H5T_NATIVE_INT, &o->valid_min);
 }
 
 /* Scan observables [other, scan]. */
@@ -225,8 +269,9 @@ static int scan_datasets(sw_bh5_group *q, const sw_config *cfg, const sw_blines 
                                   r + 1, dims);
         if (d < 0) return -1;
         q->scan[j] = d;
-        if (sw_attr_str(d, "description", o->doc) ||
-            sw_attr_num(d, "_FillValue", file_type(o->type), mem_type(o->type), fill))
+        if (sw_attr_str(d, "description", o->doc) || sw_cf_attrs(d, o->long_name, o->unit) ||
+            (cfg->model == QT_MODEL_NSITE && sw_attr_str(d, "coordinates", "N")) ||
+            scan_missing(d, o, fill))
             return -1;
         for (int a = 0; a < r; a++)
             if (H5DSattach_scale(d, scales[a], (unsigned)a) < 0) return -1;
@@ -245,7 +290,9 @@ static int create_group(sw_bh5 *h, int b, const sw_config *cfg, const sw_grid *g
     if (cfg->model == QT_MODEL_NSITE) {
         CHECK(q->grp = H5Gcreate2(h->file, g->blk[b].group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
               "H5Gcreate");
-        CHECK(sw_attr_int(q->grp, "N", g->blk[b].N), "attribute");
+        hid_t n = sw_cf_scalar_N(q->grp, cfg->model, g->blk[b].N, h->dxpl);
+        CHECK(n, "coordinate N");
+        H5Dclose(n);
     } else {
         CHECK(q->grp = H5Gopen2(h->file, "/", H5P_DEFAULT), "H5Gopen");
     }
@@ -255,11 +302,13 @@ static int create_group(sw_bh5 *h, int b, const sw_config *cfg, const sw_grid *g
         CHECK(scales[n_sc] = make_scale(q->grp, ax->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ax->v,
                                         (hsize_t)ax->n, rank, h->dxpl),
               "coordinate dataset");
+        CHECK(sw_cf_param(scales[n_sc], cfg->model, ax->name), "attribute");
     }
     CHECK(scan_scale = make_scale(q->grp, "scan", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, G->x,
                                   (hsize_t)G->n_scan, rank, h->dxpl),
           "scan coordinate");
     CHECK(sw_attr_str(scan_scale, "description", "scan points of the traced axis"), "attribute");
+    CHECK(sw_cf_attrs(scan_scale, "scan point of the traced axis", axis_unit(cfg)), "attribute");
     int *pt = malloc((size_t)G->n_point * sizeof *pt);
     if (!pt) CHECK(-1, "malloc");
     for (int i = 0; i < G->n_point; i++) pt[i] = i;
@@ -267,11 +316,14 @@ static int create_group(sw_bh5 *h, int b, const sw_config *cfg, const sw_grid *g
                              (hsize_t)G->n_point, rank, h->dxpl);
     free(pt);
     CHECK(point_scale, "point scale");
+    CHECK(sw_cf_attrs(point_scale, "index of the boundary point on the line", "1"), "attribute");
     if (G->line.n_crossings > 0) { /* the exact level crossings in the interval */
         hid_t d = make_scale(q->grp, "crossings", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, G->crossing,
                              (hsize_t)G->line.n_crossings, rank, h->dxpl);
         CHECK(d, "crossings");
+        int bad = sw_cf_attrs(d, "exact level crossing of the chain", axis_unit(cfg));
         H5Dclose(d);
+        CHECK(bad ? -1 : 0, "attribute");
     }
     CHECK(line_datasets(q, cfg, L, scales, point_scale), "line datasets");
     CHECK(scan_datasets(q, cfg, L, scales, scan_scale), "scan datasets");
@@ -298,7 +350,7 @@ int sw_bh5_create(sw_bh5 **hp, const char *path, const sw_config *cfg, const sw_
                   const sw_blines *L, const char *created, char *msg, size_t msglen)
 {
     const int rank = 0; /* one writing process: it writes the coordinates too */
-    hid_t fapl = -1, nds = -1;
+    hid_t fapl = -1;
     sw_bh5 *h = *hp = alloc_groups(L);
     if (!h) CHECK(-1, "out of memory");
     CHECK(fapl = file_access(), "H5Pcreate");
@@ -309,19 +361,13 @@ int sw_bh5_create(sw_bh5 **hp, const char *path, const sw_config *cfg, const sw_
         goto fail;
     }
     CHECK(root_attributes(h->file, cfg, created), "attributes");
-    if (cfg->model == QT_MODEL_NSITE)
-        CHECK(nds = make_scale(h->file, "N", H5T_STD_I32LE, H5T_NATIVE_INT, cfg->N,
-                               (hsize_t)cfg->n_N, rank, h->dxpl),
-              "coordinate N");
     for (int b = 0; b < L->n_groups; b++)
         if (create_group(h, b, cfg, g, L, rank, msg, msglen)) goto fail;
-    if (nds >= 0) H5Dclose(nds), nds = -1;
     H5Pclose(fapl);
     fapl = -1;
     CHECK(H5Fflush(h->file, H5F_SCOPE_GLOBAL), "H5Fflush");
     return 0;
 fail:
-    if (nds >= 0) H5Dclose(nds);
     if (fapl >= 0) H5Pclose(fapl);
     sw_bh5_close(h);
     *hp = NULL;

@@ -3,6 +3,9 @@
  * early with their fill value. */
 #include "h5attr.h"
 
+#include <stdio.h>
+#include <string.h>
+
 int sw_attr_str(hid_t loc, const char *name, const char *value)
 {
     hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate(H5S_SCALAR), a = -1;
@@ -50,5 +53,36 @@ hid_t sw_make_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, con
         d = H5Dcreate2(loc, name, ftype, s, H5P_DEFAULT, p, H5P_DEFAULT);
     if (p >= 0) H5Pclose(p);
     if (s >= 0) H5Sclose(s);
+    return d;
+}
+
+int sw_cf_attrs(hid_t d, const char *long_name, const char *unit)
+{
+    char text[256];
+    const int scaled = unit[0] && strcmp(unit, "1");
+    if (scaled)
+        snprintf(text, sizeof text, "%s, in units of %s", long_name, unit);
+    else
+        snprintf(text, sizeof text, "%s", long_name);
+    if (sw_attr_str(d, "units", "1") || sw_attr_str(d, "long_name", text)) return -1;
+    return sw_attr_str(d, "qthermo_unit", unit[0] ? unit : "1");
+}
+
+int sw_cf_param(hid_t d, qt_model model, const char *name)
+{
+    const qt_param_info *pi = qt_param_find(name, model);
+    return pi ? sw_cf_attrs(d, pi->long_name, pi->unit) : -1;
+}
+
+hid_t sw_cf_scalar_N(hid_t grp, qt_model model, int N, hid_t dxpl)
+{
+    hid_t s = H5Screate(H5S_SCALAR), d = -1;
+    if (s >= 0) d = H5Dcreate2(grp, "N", H5T_STD_I32LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (s >= 0) H5Sclose(s);
+    if (d < 0) return -1;
+    if (H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, dxpl, &N) < 0 || sw_cf_param(d, model, "N")) {
+        H5Dclose(d);
+        return -1;
+    }
     return d;
 }

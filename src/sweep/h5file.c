@@ -163,36 +163,13 @@ static int status_flags(hid_t d)
 
 /* ---- CF metadata (README.md in this folder, "CF metadata") ------------- */
 
-/* Every stored number is a pure number: a quantity divided by its unit
- * (h, h/k_B, Gamma, ...), which is not a udunits unit ("h" would read as
- * hours). So `units` is "1", long_name names the unit, and qthermo_unit
- * keeps the table's unit string. */
-static int cf_attrs(hid_t d, const char *long_name, const char *unit)
-{
-    char text[256];
-    const int scaled = unit[0] && strcmp(unit, "1");
-    if (scaled)
-        snprintf(text, sizeof text, "%s, in units of %s", long_name, unit);
-    else
-        snprintf(text, sizeof text, "%s", long_name);
-    if (sw_attr_str(d, "units", "1") || sw_attr_str(d, "long_name", text)) return -1;
-    return sw_attr_str(d, "qthermo_unit", unit[0] ? unit : "1");
-}
-
-/* A coordinate named like a parameter: long name and unit from the table. */
-static int cf_coordinate(hid_t d, const sw_config *cfg, const char *name)
-{
-    const qt_param_info *pi = qt_param_find(name, cfg->model);
-    return pi ? cf_attrs(d, pi->long_name, pi->unit) : -1;
-}
-
 /* An observable: long name and unit from the output table. Integer
  * observables get no _FillValue (xarray would turn them into floats):
  * failed or not computed points hold a value below valid_min, which CF
  * readers mask; `status` is a flag variable. */
 static int cf_observable(hid_t d, const sw_output *o, const void *fill, int nsite)
 {
-    if (cf_attrs(d, o->long_name, o->unit)) return -1;
+    if (sw_cf_attrs(d, o->long_name, o->unit)) return -1;
     if (nsite && sw_attr_str(d, "coordinates", "N")) return -1;
     if (o->type == SW_F64)
         return sw_attr_num(d, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, fill);
@@ -202,18 +179,6 @@ static int cf_observable(hid_t d, const sw_output *o, const void *fill, int nsit
 
 /* nsite: the group's N as a scalar coordinate variable, so that xarray can
  * concatenate the groups along N. */
-static hid_t cf_group_N(hid_t grp, const sw_config *cfg, int N, hid_t dxpl)
-{
-    hid_t s = H5Screate(H5S_SCALAR), d = -1;
-    if (s >= 0) d = H5Dcreate2(grp, "N", H5T_STD_I32LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (s >= 0) H5Sclose(s);
-    if (d < 0) return -1;
-    if (H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, dxpl, &N) < 0 || cf_coordinate(d, cfg, "N")) {
-        H5Dclose(d);
-        return -1;
-    }
-    return d;
-}
 
 /* ---- layout ------------------------------------------------------------ */
 
@@ -260,7 +225,7 @@ static hid_t make_axis_scale(hid_t loc, const sw_config *cfg, int a, hid_t dxpl)
     hid_t d = make_scale(loc, cfg->axis[a].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg->axis[a].v,
                          (hsize_t)cfg->axis[a].n, dxpl);
     if (d >= 0 &&
-        (cf_coordinate(d, cfg, cfg->axis[a].name) ||
+        (sw_cf_param(d, cfg->model, cfg->axis[a].name) ||
          (cfg->axis[a].param->type == QT_PT_ENUM && name_choices(d, cfg->axis[a].param)))) {
         H5Dclose(d);
         return -1;
@@ -467,7 +432,7 @@ static hid_t cf_root_N(sw_writer_state *w)
         d = sw_make_dataset(w->file, "N", H5T_STD_I32LE, H5T_NATIVE_INT, &zero, 1, &n);
     for (hsize_t b = 0; v && b < n; b++) v[b] = w->g->blk[b].N;
     if (d >= 0 && (H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, w->dxpl, v) < 0 ||
-                   H5DSattach_scale(d, grp, 0) < 0 || cf_coordinate(d, w->cfg, "N"))) {
+                   H5DSattach_scale(d, grp, 0) < 0 || sw_cf_param(d, w->cfg->model, "N"))) {
         H5Dclose(d);
         d = -1;
     }
@@ -497,7 +462,7 @@ static int block_group(sw_writer_state *w, int b, h5_scales *sc, char *msg, size
     if (nsite) {
         CHECK(hb->grp = H5Gcreate2(w->file, blk->group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
               "H5Gcreate");
-        hid_t n = cf_group_N(hb->grp, cfg, blk->N, w->dxpl);
+        hid_t n = sw_cf_scalar_N(hb->grp, cfg->model, blk->N, w->dxpl);
         CHECK(n, "coordinate N");
         H5Dclose(n);
     } else {
@@ -527,7 +492,7 @@ static hid_t ext_scale(sw_writer_state *w, int b, sw_ext e, const h5_scales *sc)
     for (int i = 0; i < n; i++) v[i] = i + 1;
     hid_t d = make_scale(w->blk[b].grp, dim, H5T_STD_I32LE, H5T_NATIVE_INT, v, (hsize_t)n, w->dxpl);
     free(v);
-    if (d >= 0 && cf_attrs(d, sw_ext_long_name(e, model), "1")) {
+    if (d >= 0 && sw_cf_attrs(d, sw_ext_long_name(e, model), "1")) {
         H5Dclose(d);
         return -1;
     }
@@ -564,7 +529,7 @@ static hid_t block_dataset(sw_writer_state *w, int b, int k, char *msg, size_t m
         hb->done = d;
         CHECK(sw_attr_str(d, "description", "1 when the point's results are completely written"),
               "attribute");
-        CHECK(cf_attrs(d, "point written", "1"), "attribute");
+        CHECK(sw_cf_attrs(d, "point written", "1"), "attribute");
         if (cfg->model == QT_MODEL_NSITE) CHECK(sw_attr_str(d, "coordinates", "N"), "attribute");
         return d;
     }

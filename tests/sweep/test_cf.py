@@ -12,7 +12,10 @@
 - nsite groups have a scalar coordinate N and xarray concatenates them along N;
 - integer observables stay integers through xarray (no _FillValue) while
   netCDF4-python masks their failed points (below valid_min);
-- ds.phi.plot() labels its axes and colour bar "long_name [units]"."""
+- ds.phi.plot() labels its axes and colour bar "long_name [units]";
+- boundary files (nsite, lambda) meet the same rules: every variable has
+  units and long_name, boundary_kind is a flag variable, the groups
+  concatenate along N."""
 import json
 import subprocess
 
@@ -170,4 +173,34 @@ with netCDF4.Dataset(lam) as nc:
 vee = sweep("small_vee_meandiff.yaml", "vee.h5")
 check_netcdf4(vee, "vee", ["T_mean", "T_diff"])
 check_xarray(vee, "vee", [None])
+
+
+def check_boundary_xarray(path, groups):
+    for eng in ENGINES:
+        sets = [xr.open_dataset(path, group=g, engine=eng) for g in groups]
+        for g, ds in zip(groups, sets):
+            where = f"{path}:{g or '/'} ({eng})"
+            for name, var in list(ds.coords.items()) + list(ds.data_vars.items()):
+                check("units" in var.attrs and "long_name" in var.attrs,
+                      f"{where}: {name} has units and long_name")
+            kind = ds["boundary_kind"]
+            check(list(kind.attrs.get("flag_values", [])) == [0, 1, 2, 3] and
+                  kind.attrs.get("flag_meanings") == "none root crossing failed",
+                  f"{where}: boundary_kind is a CF flag variable")
+            if g is not None:
+                check("N" in ds.coords and ds["N"].ndim == 0, f"{where}: scalar coordinate N")
+        if groups[0] is not None:
+            both = xr.concat([ds["boundary_g"] for ds in sets], dim="N")
+            check(both.dims[0] == "N" and list(both["N"].values) == [10, 20],
+                  f"{path} ({eng}): boundary_g concatenates along N")
+        for ds in sets:
+            ds.close()
+
+
+bnd = sweep("boundary_nsite.yaml", "boundary_nsite.h5")
+check_netcdf4(bnd, "nsite", ["N", "g", "T_mean", "T_diff"])
+check_boundary_xarray(bnd, ["N10", "N20"])
+blam = sweep("boundary_lambda.yaml", "boundary_lambda.h5")
+check_netcdf4(blam, "lambda", ["T_2", "T_1"])
+check_boundary_xarray(blam, [None])
 finish()

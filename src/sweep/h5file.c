@@ -692,6 +692,39 @@ static int check_group_names(sw_writer_state *w, const char *path, char *msg, si
            2;
 }
 
+/* Does coordinate dataset `name` in loc hold exactly n doubles equal (bit
+ * for bit) to want? A missing dataset is judged by the shape checks. */
+static int coordinate_matches(hid_t loc, const char *name, const double *want, int64_t n)
+{
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return 1;
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT), s = d < 0 ? -1 : H5Dget_space(d);
+    hssize_t have = s < 0 ? -1 : H5Sget_simple_extent_npoints(s);
+    double *v = have == n ? malloc((size_t)n * sizeof *v) : NULL;
+    int ok = v && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 &&
+             !memcmp(v, want, (size_t)n * sizeof *v);
+    free(v);
+    if (s >= 0) H5Sclose(s);
+    if (d >= 0) H5Dclose(d);
+    return ok;
+}
+
+/* The coordinate values of loc (the root or a group) are the config's: a
+ * damaged value would label resumed points with the wrong parameters. */
+static int check_coordinates(hid_t loc, const sw_config *cfg, const char *where, const char *path,
+                             char *msg, size_t msglen)
+{
+    for (int a = 0; a < cfg->n_axes; a++) {
+        const sw_axis *ax = &cfg->axis[a];
+        if (!coordinate_matches(loc, ax->name, ax->v, ax->n))
+            return snprintf(msg, msglen,
+                            "%s: damaged (coordinate %s%s does not read back as the config's "
+                            "values); refusing to --resume (use --force to start over)",
+                            path, where, ax->name),
+                   2;
+    }
+    return 0;
+}
+
 /* The file's identity: format name and config hash. 0 or 2 (msg). */
 static int check_identity(sw_writer_state *w, const char *path, char *msg, size_t msglen)
 {
@@ -750,7 +783,13 @@ static int h5_open(sw_writer_state **out, const char *path, const sw_config *cfg
     }
     if (!rc) rc = check_identity(w, path, msg, msglen);
     if (!rc) rc = check_group_names(w, path, msg, msglen);
+    if (!rc) rc = check_coordinates(w->file, cfg, "", path, msg, msglen);
     for (int b = 0; !rc && b < g->n_blocks; b++) rc = open_block(w, b, path, msg, msglen);
+    for (int b = 0; !rc && cfg->model == QT_MODEL_NSITE && b < g->n_blocks; b++) {
+        char where[64];
+        snprintf(where, sizeof where, "%s/", g->blk[b].group);
+        rc = check_coordinates(w->blk[b].grp, cfg, where, path, msg, msglen);
+    }
     if (rc) {
         h5_close(w, NULL, 0);
         return rc;

@@ -217,7 +217,26 @@ def wrong_type(path):
         g.create_dataset("done", shape=shape, dtype="f8")
 
 
+def changed_coordinate(where):
+    """A copy of the good file with one coordinate value changed by one ulp
+    (and one point undone, so that there is something to resume)."""
+    def make(path):
+        import shutil
+        shutil.copy(good, path)
+        with h5py.File(path, "r+") as f:
+            grp = f[[k for k in f if k.startswith("N") and k != "N"][0]]
+            axis = next(k for k in ("T_R", "g", "T_1") if k in f)
+            ds = f[axis] if where == "root" else grp[axis]
+            v = ds[...]
+            v[-1] = np.nextafter(v[-1], np.inf)
+            ds[...] = v
+            grp["done"][(0,) * grp["done"].ndim] = 0
+    return make
+
+
 refused("attributes but no datasets", attrs_only, "missing")
+refused("a root coordinate value changed", changed_coordinate("root"), "coordinate")
+refused("a group's coordinate value changed", changed_coordinate("group"), "coordinate")
 refused("config_sha256 not a string", int_sha, "config_sha256")
 refused("done of another datatype", wrong_type, "datatype")
 

@@ -24,6 +24,9 @@ typedef struct {
     qt_bath_params *bath; /* [K] */
 } qt_operators;
 
+/* columns of the Schur route's triangular solves per block (me_chain.c) */
+#define QT_ME_SCHUR_LB 64
+
 /* ---- workspace ----------------------------------------------------------- */
 
 /* Scratch of the chain sector solvers (N <= max_N) and of the dense
@@ -43,8 +46,12 @@ typedef struct qt_me_workspace {
     int schur, force_schur; /* Schur path taken / forced (tests) */
     double complex *XT, *YT, *PT, *QT; /* transformed c, v (over j) and u, c (over k) */
     double complex *Z1, *Z2;           /* scratch */
-    double *Kmat;                      /* [N*N] eliminated ground generator */
-    double *F, *G;                     /* [N*me_block] packed features */
+    double complex *Xb; /* [N*N*schur_batch] Sylvester solutions of a batch of sources */
+    double complex *Xd; /* [N*schur_batch*QT_ME_SCHUR_LB] their coupling terms */
+    int schur_batch;
+    double *PQs;   /* [4*N*N] Re p, Im p, Re q, Im q (feature packing) */
+    double *Kmat;  /* [N*N] eliminated ground generator */
+    double *F, *G; /* [N*me_block] packed features */
     int feat_block;
     double *P;                     /* [N] ground populations */
     double complex *R;             /* [N*N] excited block (sector basis), column-major */

@@ -99,7 +99,7 @@ static void zmul(int N, CBLAS_TRANSPOSE ta, const double complex *A, CBLAS_TRANS
  * Schur form (unitary, backward stable) is used instead. */
 #define ME_EIGEN_COND_MAX 1e3
 
-/* Schur form A = Z T Z^dag: W = Z, W^-1 = Z^dag, T in mw->T */
+/* Schur form A = Z T Z^dag (Z in W, T in mw->T, its diagonal in dA) */
 static int schur_form(int N, qt_me_workspace *mw)
 {
     size_t nn = (size_t)N * N;
@@ -107,36 +107,59 @@ static int schur_form(int N, qt_me_workspace *mw)
     memcpy(mw->T, mw->A, nn * sizeof(double complex));
     lapack_int info = LAPACKE_zgees_work(LAPACK_COL_MAJOR, 'V', 'N', NULL, N, mw->T, N, &sdim,
                                          mw->dA, mw->W, N, mw->zwork, mw->lzwork, mw->rwork, NULL);
-    if (info) return QT_ELAPACK;
+    return info ? QT_ELAPACK : QT_OK;
+}
+
+/* the Schur route: W = Z, W^-1 = Z^dag */
+static int use_schur(int N, qt_me_workspace *mw)
+{
     for (int b = 0; b < N; b++)
         for (int a = 0; a < N; a++) mw->Wi[b + (size_t)a * N] = conj(mw->W[a + (size_t)b * N]);
     mw->schur = 1;
     return QT_OK;
 }
 
-/* A = i H + C^T U / 2; its eigenvectors W and W^-1, or its Schur form */
+/* eigenvectors Z V of A from those V of T, columns of unit 2-norm, into Z1 */
+static int eigenvectors(int N, qt_me_workspace *mw)
+{
+    size_t nn = (size_t)N * N;
+    lapack_int m = 0;
+    memcpy(mw->Z1, mw->W, nn * sizeof(double complex));
+    if (LAPACKE_ztrevc_work(LAPACK_COL_MAJOR, 'R', 'B', NULL, N, mw->T, N, NULL, 1, mw->Z1, N, N,
+                            &m, mw->zwork, mw->rwork))
+        return QT_ELAPACK;
+    for (int a = 0; a < N; a++) {
+        double complex *v = mw->Z1 + (size_t)a * N;
+        double norm = cblas_dznrm2(N, v, 1);
+        for (int i = 0; i < N; i++) v[i] /= norm;
+    }
+    return QT_OK;
+}
+
+/* A = i H + C^T U / 2; its Schur form, then its eigenvectors W and W^-1
+ * when they are well conditioned (else the Schur route) */
 static int diagonalise(int N, qt_me_workspace *mw)
 {
     size_t nn = (size_t)N * N;
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, N, N, N, 0.5, mw->C, N, mw->U, N, 0.0,
                 mw->Sre, N);
     for (size_t i = 0; i < nn; i++) mw->A[i] = I * mw->Hx[i] + mw->Sre[i];
-    memcpy(mw->Z1, mw->A, nn * sizeof(double complex));
     mw->schur = 0;
-    lapack_int info = LAPACKE_zgeev_work(LAPACK_COL_MAJOR, 'N', 'V', N, mw->Z1, N, mw->dA, NULL, 1,
-                                         mw->W, N, mw->zwork, mw->lzwork, mw->rwork);
-    if (info) return QT_ELAPACK;
+    int st = schur_form(N, mw);
+    if (st) return st;
     for (int a = 0; a < N; a++) /* every excited mode must decay */
         if (!(creal(mw->dA[a]) > 0.0)) return QT_ENOTUNIQUE;
-    if (mw->force_schur) return schur_form(N, mw);
-    memcpy(mw->Wi, mw->W, nn * sizeof(double complex));
-    double nw = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', N, N, mw->W, N, mw->rwork);
-    info = LAPACKE_zgetrf_work(LAPACK_COL_MAJOR, N, N, mw->Wi, N, mw->ipiv);
-    if (info) return schur_form(N, mw);
-    info = LAPACKE_zgetri_work(LAPACK_COL_MAJOR, N, mw->Wi, N, mw->ipiv, mw->zwork, mw->lzwork);
-    if (info) return QT_ELAPACK;
+    if (mw->force_schur) return use_schur(N, mw);
+    if ((st = eigenvectors(N, mw))) return st;
+    memcpy(mw->Wi, mw->Z1, nn * sizeof(double complex));
+    double nw = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', N, N, mw->Z1, N, mw->rwork);
+    if (LAPACKE_zgetrf_work(LAPACK_COL_MAJOR, N, N, mw->Wi, N, mw->ipiv)) return use_schur(N, mw);
+    if (LAPACKE_zgetri_work(LAPACK_COL_MAJOR, N, mw->Wi, N, mw->ipiv, mw->zwork, mw->lzwork))
+        return QT_ELAPACK;
     double nwi = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', N, N, mw->Wi, N, mw->rwork);
-    return nw * nwi > ME_EIGEN_COND_MAX ? schur_form(N, mw) : QT_OK;
+    if (nw * nwi > ME_EIGEN_COND_MAX) return use_schur(N, mw);
+    memcpy(mw->W, mw->Z1, nn * sizeof(double complex));
+    return QT_OK;
 }
 
 /* In the basis of W (eigen or Schur) the excited block solves
@@ -187,35 +210,54 @@ static void transform(int N, qt_me_workspace *mw)
     zmul(N, CblasNoTrans, mw->Z2, CblasTrans, mw->Wi, mw->YT);
     to_complex(nn, mw->U, mw->Z2);
     zmul(N, CblasNoTrans, mw->Z2, CblasNoTrans, mw->W, mw->PT);
+    double *pr = mw->PQs, *pi = pr + nn, *qr = pi + nn, *qi = qr + nn;
+    for (size_t i = 0; i < nn; i++)
+        pr[i] = creal(mw->PT[i]), pi[i] = cimag(mw->PT[i]), qr[i] = creal(mw->QT[i]),
+        qi[i] = cimag(mw->QT[i]);
     if (mw->schur) return;
     for (int b = 0; b < N; b++)
         for (int a = 0; a < N; a++) mw->Z1[a + (size_t)b * N] = 1.0 / (mw->dA[a] + conj(mw->dA[b]));
 }
 
-/* features of the pair (a, b), a <= b, into F / G columns t (and t + 1) */
+/* features of the pair (a, b), a <= b, into F columns t (and t + 1): the
+ * readout Re sum_ab p_ka q_kb R_ab of a Hermitian R is sum_t F_kt G_t with
+ * G = (Re R_aa) or (Re R_ab, Im R_ab); p, q split into real and imaginary
+ * parts (PQs) so that the loops vectorise */
+static int pack_features(int N, qt_me_workspace *mw, int a, int b, int t)
+{
+    size_t nn = (size_t)N * N;
+    const double *pra = mw->PQs + (size_t)a * N, *pia = pra + nn, *qra = pia + nn, *qia = qra + nn;
+    const double *prb = mw->PQs + (size_t)b * N, *pib = prb + nn, *qrb = pib + nn, *qib = qrb + nn;
+    double *F0 = mw->F + (size_t)t * N;
+    if (a == b) {
+        for (int k = 0; k < N; k++) F0[k] = pra[k] * qra[k] - pia[k] * qia[k];
+        return 1;
+    }
+    double *F1 = F0 + N;
+    for (int k = 0; k < N; k++) {
+        F0[k] = pra[k] * qrb[k] - pia[k] * qib[k] + prb[k] * qra[k] - pib[k] * qia[k];
+        F1[k] = prb[k] * qia[k] + pib[k] * qra[k] - pra[k] * qib[k] - pia[k] * qrb[k];
+    }
+    return 2;
+}
+
+/* features of the pair (a, b) and the Cauchy-divided sources R^(j)_ab into
+ * G columns t (and t + 1) */
 static int pack_pair(int N, qt_me_workspace *mw, int a, int b, int t)
 {
-    const double complex *pa = mw->PT + (size_t)a * N, *pb = mw->PT + (size_t)b * N;
-    const double complex *qa = mw->QT + (size_t)a * N, *qb = mw->QT + (size_t)b * N;
     const double complex *xa = mw->XT + (size_t)a * N, *xb = mw->XT + (size_t)b * N;
     const double complex *ya = mw->YT + (size_t)a * N, *yb = mw->YT + (size_t)b * N;
     double complex cab = mw->Z1[a + (size_t)b * N];
-    double *F0 = mw->F + (size_t)t * N, *G0 = mw->G + (size_t)t * N;
+    double *G0 = mw->G + (size_t)t * N, *G1 = G0 + N;
     if (a == b) {
-        for (int k = 0; k < N; k++) F0[k] = creal(pa[k] * qa[k]);
         for (int j = 0; j < N; j++) G0[j] = 2.0 * creal(cab) * creal(ya[j] * conj(xa[j]));
-        return 1;
-    }
-    double *F1 = F0 + N, *G1 = G0 + N;
-    for (int k = 0; k < N; k++) {
-        double complex s = pa[k] * qb[k], r = pb[k] * qa[k];
-        F0[k] = creal(s + r), F1[k] = -cimag(s - r);
+        return pack_features(N, mw, a, b, t);
     }
     for (int j = 0; j < N; j++) {
         double complex Rab = cab * (ya[j] * conj(xb[j]) + xa[j] * conj(yb[j]));
         G0[j] = creal(Rab), G1[j] = cimag(Rab);
     }
-    return 2;
+    return pack_features(N, mw, a, b, t);
 }
 
 /* K_kj = Re(u_k^T R^(j) c_k), blocked over the N^2 features */
@@ -235,27 +277,118 @@ static void eliminate_eigen(int N, qt_me_workspace *mw)
                 first ? 0.0 : 1.0, mw->Kmat, N);
 }
 
-/* Schur form: one triangular Sylvester solve per source j, then
- * K_kj = Re sum_b (P Rt)_kb q_kb */
+/* ---- Schur route: a batch of nb sources at once ------------------------
+ * With A = Z T Z^dag (T upper triangular), source j solves
+ * T X + X T^dag = y_j x_j^dag + x_j y_j^dag (x_j = Z^dag c_j, y_j = Z^dag v_j).
+ * X is Hermitian: only its upper triangle is solved. Column b (rows a <= b):
+ *   (T + conj(T_bb)) X(0:b, b) = S(0:b, b) - sum_{e > b} X(0:b, e) conj(T_be)
+ *                                - sum_{e > b} T(0:b, e) conj(X(b, e)),
+ * every term on the right from columns e > b (X(e, b) = conj(X(b, e))).
+ * Xb holds X^(j0 + jj)_ab at jj + nb (a + N b): the sources run fastest, so
+ * the coupling of a block of columns to the solved ones is one zgemm per
+ * term for the whole batch, and each shifted triangular solve one ztrsm. */
+static double complex *xb_at(const qt_me_workspace *mw, int N, int nb, int jj, int a, int b)
+{
+    return mw->Xb + jj + (size_t)nb * (a + (size_t)N * b);
+}
+
+/* the sources of j0 .. j0 + nb - 1 (whole columns: rows below the diagonal
+ * are scratch, never read) */
+static void schur_sources(int N, qt_me_workspace *mw, int j0, int nb)
+{
+    for (int b = 0; b < N; b++) {
+        const double complex *xb = mw->XT + j0 + (size_t)b * N, *yb = mw->YT + j0 + (size_t)b * N;
+        for (int a = 0; a < N; a++) {
+            const double complex *xa = mw->XT + j0 + (size_t)a * N,
+                                 *ya = mw->YT + j0 + (size_t)a * N;
+            double complex *s = xb_at(mw, N, nb, 0, a, b);
+            for (int jj = 0; jj < nb; jj++) s[jj] = ya[jj] * conj(xb[jj]) + xa[jj] * conj(yb[jj]);
+        }
+    }
+}
+
+/* columns [b0, b1) minus their coupling to the solved columns e >= b1 */
+static void schur_block_update(int N, qt_me_workspace *mw, int nb, int b0, int b1)
+{
+    const double complex one = 1.0, minus = -1.0, zero = 0.0;
+    int ld = N * nb, w = b1 - b0, K = N - b1;
+    double complex *rhs = xb_at(mw, N, nb, 0, 0, b0), *D = mw->Xd;
+    /* X(0:b1, b) -= sum_e X(0:b1, e) conj(T_be) */
+    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb * b1, w, K, &minus,
+                xb_at(mw, N, nb, 0, 0, b1), ld, mw->T + b0 + (size_t)b1 * N, N, &one, rhs, ld);
+    /* D[(jj, b), a] = sum_e X(b, e) conj(T_ae), then X(a, b) -= conj(D) */
+    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb * w, b1, K, &one,
+                xb_at(mw, N, nb, 0, b0, b1), ld, mw->T + (size_t)b1 * N, N, &zero, D, nb * w);
+    for (int b = b0; b < b1; b++)
+        for (int a = 0; a < b1; a++) {
+            double complex *x = xb_at(mw, N, nb, 0, a, b);
+            const double complex *d = D + (size_t)nb * ((b - b0) + (size_t)w * a);
+            for (int jj = 0; jj < nb; jj++) x[jj] -= conj(d[jj]);
+        }
+}
+
+/* column b of every source: coupling to the columns b < e < b1, then the
+ * shifted triangular solve (T's diagonal shifted in place and restored) */
+static void schur_column(int N, qt_me_workspace *mw, int nb, int b, int b1)
+{
+    const double complex one = 1.0, minus = -1.0, zero = 0.0;
+    int m = b1 - b - 1, ld = N * nb;
+    double complex *row = mw->zwork, *x = xb_at(mw, N, nb, 0, 0, b), *T = mw->T, *E = mw->Xd;
+    if (m > 0) {
+        for (int e = 0; e < m; e++) row[e] = conj(T[b + (size_t)(b + 1 + e) * N]);
+        cblas_zgemv(CblasColMajor, CblasNoTrans, nb * (b + 1), m, &minus,
+                    xb_at(mw, N, nb, 0, 0, b + 1), ld, row, 1, &one, x, 1);
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb, b + 1, m, &one,
+                    xb_at(mw, N, nb, 0, b, b + 1), ld, T + (size_t)(b + 1) * N, N, &zero, E, nb);
+        for (size_t i = 0; i < (size_t)nb * (b + 1); i++) x[i] -= conj(E[i]);
+    }
+    double complex shift = conj(mw->dA[b]); /* dA = diag(T) on the Schur route */
+    for (int a = 0; a <= b; a++) T[a + (size_t)a * N] = mw->dA[a] + shift;
+    cblas_ztrsm(CblasColMajor, CblasRight, CblasUpper, CblasTrans, CblasNonUnit, nb, b + 1, &one, T,
+                N, x, nb);
+    for (int a = 0; a <= b; a++) T[a + (size_t)a * N] = mw->dA[a];
+}
+
+static void schur_solve_batch(int N, qt_me_workspace *mw, int nb)
+{
+    for (int b1 = N; b1 > 0; b1 -= QT_ME_SCHUR_LB) {
+        int b0 = b1 > QT_ME_SCHUR_LB ? b1 - QT_ME_SCHUR_LB : 0;
+        if (b1 < N) schur_block_update(N, mw, nb, b0, b1);
+        for (int b = b1 - 1; b >= b0; b--) schur_column(N, mw, nb, b, b1);
+    }
+}
+
+/* K(:, j0 .. j0 + nb - 1) = F G^T over the features, G from the upper triangles */
+static void schur_readout(int N, qt_me_workspace *mw, int j0, int nb)
+{
+    int t = 0, first = 1;
+    double *K = mw->Kmat + (size_t)j0 * N;
+    for (int a = 0; a < N; a++)
+        for (int b = a; b < N; b++) {
+            if (t + 2 > mw->feat_block && t > 0) {
+                cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, N, nb, t, 1.0, mw->F, N, mw->G,
+                            nb, first ? 0.0 : 1.0, K, N);
+                first = 0, t = 0;
+            }
+            const double complex *x = xb_at(mw, N, nb, 0, a, b);
+            double *G0 = mw->G + (size_t)nb * t, *G1 = G0 + nb;
+            for (int jj = 0; jj < nb; jj++) G0[jj] = creal(x[jj]);
+            if (a != b)
+                for (int jj = 0; jj < nb; jj++) G1[jj] = cimag(x[jj]);
+            t += pack_features(N, mw, a, b, t);
+        }
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, N, nb, t, 1.0, mw->F, N, mw->G, nb,
+                first ? 0.0 : 1.0, K, N);
+}
+
+/* Schur form: the sources in batches, K_kj = Re sum_ab p_ka X^(j)_ab q_kb */
 static int eliminate_schur(int N, qt_me_workspace *mw)
 {
-    double complex *S = mw->Z2, *M = mw->Z1;
-    for (int j = 0; j < N; j++) {
-        for (int b = 0; b < N; b++) {
-            double complex xb = conj(mw->XT[j + (size_t)b * N]),
-                           yb = conj(mw->YT[j + (size_t)b * N]);
-            for (int a = 0; a < N; a++)
-                S[a + (size_t)b * N] =
-                    mw->YT[j + (size_t)a * N] * xb + mw->XT[j + (size_t)a * N] * yb;
-        }
-        int st = lyapunov(N, mw, S);
-        if (st) return st;
-        zmul(N, CblasNoTrans, mw->PT, CblasNoTrans, S, M);
-        double *Kj = mw->Kmat + (size_t)j * N;
-        for (int k = 0; k < N; k++) Kj[k] = 0.0;
-        for (int b = 0; b < N; b++)
-            for (int k = 0; k < N; k++)
-                Kj[k] += creal(M[k + (size_t)b * N] * mw->QT[k + (size_t)b * N]);
+    for (int j0 = 0; j0 < N; j0 += mw->schur_batch) {
+        int nb = N - j0 < mw->schur_batch ? N - j0 : mw->schur_batch;
+        schur_sources(N, mw, j0, nb);
+        schur_solve_batch(N, mw, nb);
+        schur_readout(N, mw, j0, nb);
     }
     return QT_OK;
 }

@@ -10,6 +10,9 @@
 
 #define ME_FEATURE_BLOCK 4096 /* packed features per dgemm (me_chain.c) */
 #define ME_NB            64   /* LAPACK block size assumed for work arrays */
+/* the Schur route solves this many bytes of sources at once (me_chain.c):
+ * at least 8 sources, all of them while N^3 fits */
+#define ME_SCHUR_BATCH_BYTES ((size_t)448 << 20)
 
 typedef struct {
     char *base;
@@ -36,6 +39,11 @@ static void layout_chain(qt_me_workspace *w, carve *c, int N)
     TAKE(c, w->A, nn), TAKE(c, w->W, nn), TAKE(c, w->Wi, nn), TAKE(c, w->dA, N), TAKE(c, w->T, nn);
     TAKE(c, w->XT, nn), TAKE(c, w->YT, nn), TAKE(c, w->PT, nn), TAKE(c, w->QT, nn);
     TAKE(c, w->Z1, nn), TAKE(c, w->Z2, nn);
+    size_t batch = ME_SCHUR_BATCH_BYTES / (nn * sizeof(double complex));
+    batch = batch < 8 ? 8 : batch;
+    w->schur_batch = batch > (size_t)N ? N : (int)batch;
+    TAKE(c, w->Xb, nn * w->schur_batch);
+    TAKE(c, w->Xd, (size_t)N * w->schur_batch * QT_ME_SCHUR_LB), TAKE(c, w->PQs, 4 * nn);
     TAKE(c, w->Kmat, nn);
     TAKE(c, w->F, (size_t)N * w->feat_block), TAKE(c, w->G, (size_t)N * w->feat_block);
     TAKE(c, w->P, N), TAKE(c, w->R, nn), TAKE(c, w->Rre, nn), TAKE(c, w->Sre, nn),

@@ -162,42 +162,6 @@ static int diagonalise(int N, qt_me_workspace *mw)
     return QT_OK;
 }
 
-/* In the basis of W (eigen or Schur) the excited block solves
- * D Rt + Rt D^dag = S for a numerator S: entrywise Cauchy division for the
- * eigenbasis, a triangular Lyapunov solve (Bartels-Stewart) for the Schur form. */
-static int lyapunov(int N, qt_me_workspace *mw, double complex *S)
-{
-    if (!mw->schur) {
-        for (size_t i = 0; i < (size_t)N * N; i++) S[i] *= mw->Z1[i];
-        return QT_OK;
-    }
-    /* T X + X T^dag = S, T upper triangular: column b of X solves
-     * (T + conj(T_bb)) x = S_:b - sum_{e > b} conj(T_be) X_:e, from the last.
-     * The columns of later blocks enter through one zgemm per block. */
-    enum { LB = 32 };
-    double complex *diag = mw->zwork, *row = mw->zwork + N, one = 1.0, minus = -1.0;
-    for (int a = 0; a < N; a++) diag[a] = mw->T[a + (size_t)a * N];
-    for (int b1 = N; b1 > 0; b1 -= LB) {
-        int b0 = b1 > LB ? b1 - LB : 0;
-        if (b1 < N)
-            cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, N, b1 - b0, N - b1, &minus,
-                        S + (size_t)b1 * N, N, mw->T + b0 + (size_t)b1 * N, N, &one,
-                        S + (size_t)b0 * N, N);
-        for (int b = b1 - 1; b >= b0; b--) {
-            double complex *x = S + (size_t)b * N;
-            if (b + 1 < b1) {
-                for (int e = b + 1; e < b1; e++) row[e - b - 1] = conj(mw->T[b + (size_t)e * N]);
-                cblas_zgemv(CblasColMajor, CblasNoTrans, N, b1 - b - 1, &minus,
-                            S + (size_t)(b + 1) * N, N, row, 1, &one, x, 1);
-            }
-            for (int a = 0; a < N; a++) mw->T[a + (size_t)a * N] = diag[a] + conj(diag[b]);
-            cblas_ztrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, N, mw->T, N, x, 1);
-        }
-    }
-    for (int a = 0; a < N; a++) mw->T[a + (size_t)a * N] = diag[a];
-    return QT_OK;
-}
-
 /* XT[j + a N] = x_ja, YT = y, PT[k + a N] = p_ka, QT = q; Z1 = Cauchy matrix */
 static void transform(int N, qt_me_workspace *mw)
 {
@@ -307,24 +271,29 @@ static void schur_sources(int N, qt_me_workspace *mw, int j0, int nb)
     }
 }
 
-/* columns [b0, b1) minus their coupling to the solved columns e >= b1 */
-static void schur_block_update(int N, qt_me_workspace *mw, int nb, int b0, int b1)
+/* columns [b0, b1) minus their coupling to the solved columns [e0, e1)
+ * (e0 >= b1), in chunks of QT_ME_SCHUR_LB columns: rows a < end of chunk */
+static void schur_couple(int N, qt_me_workspace *mw, int nb, int b0, int b1, int e0, int e1)
 {
     const double complex one = 1.0, minus = -1.0, zero = 0.0;
-    int ld = N * nb, w = b1 - b0, K = N - b1;
-    double complex *rhs = xb_at(mw, N, nb, 0, 0, b0), *D = mw->Xd;
-    /* X(0:b1, b) -= sum_e X(0:b1, e) conj(T_be) */
-    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb * b1, w, K, &minus,
-                xb_at(mw, N, nb, 0, 0, b1), ld, mw->T + b0 + (size_t)b1 * N, N, &one, rhs, ld);
-    /* D[(jj, b), a] = sum_e X(b, e) conj(T_ae), then X(a, b) -= conj(D) */
-    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb * w, b1, K, &one,
-                xb_at(mw, N, nb, 0, b0, b1), ld, mw->T + (size_t)b1 * N, N, &zero, D, nb * w);
-    for (int b = b0; b < b1; b++)
-        for (int a = 0; a < b1; a++) {
-            double complex *x = xb_at(mw, N, nb, 0, a, b);
-            const double complex *d = D + (size_t)nb * ((b - b0) + (size_t)w * a);
-            for (int jj = 0; jj < nb; jj++) x[jj] -= conj(d[jj]);
-        }
+    int ld = N * nb, K = e1 - e0;
+    double complex *D = mw->Xd;
+    for (int c1 = b1; c1 > b0; c1 -= QT_ME_SCHUR_LB) {
+        int c0 = c1 - QT_ME_SCHUR_LB > b0 ? c1 - QT_ME_SCHUR_LB : b0, w = c1 - c0;
+        /* X(0:c1, b) -= sum_e X(0:c1, e) conj(T_be) */
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb * c1, w, K, &minus,
+                    xb_at(mw, N, nb, 0, 0, e0), ld, mw->T + c0 + (size_t)e0 * N, N, &one,
+                    xb_at(mw, N, nb, 0, 0, c0), ld);
+        /* D[(jj, b), a] = sum_e X(b, e) conj(T_ae), then X(a, b) -= conj(D), a <= b */
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb * w, c1, K, &one,
+                    xb_at(mw, N, nb, 0, c0, e0), ld, mw->T + (size_t)e0 * N, N, &zero, D, nb * w);
+        for (int b = c0; b < c1; b++)
+            for (int a = 0; a <= b; a++) {
+                double complex *x = xb_at(mw, N, nb, 0, a, b);
+                const double complex *d = D + (size_t)nb * ((b - c0) + (size_t)w * a);
+                for (int jj = 0; jj < nb; jj++) x[jj] -= conj(d[jj]);
+            }
+    }
 }
 
 /* column b of every source: coupling to the columns b < e < b1, then the
@@ -349,13 +318,18 @@ static void schur_column(int N, qt_me_workspace *mw, int nb, int b, int b1)
     for (int a = 0; a <= b; a++) T[a + (size_t)a * N] = mw->dA[a];
 }
 
-static void schur_solve_batch(int N, qt_me_workspace *mw, int nb)
+/* columns [b0, b1), their coupling to the columns >= b1 already applied:
+ * recursive halves, so that nearly all of the work is in large zgemms */
+static void schur_solve_range(int N, qt_me_workspace *mw, int nb, int b0, int b1)
 {
-    for (int b1 = N; b1 > 0; b1 -= QT_ME_SCHUR_LB) {
-        int b0 = b1 > QT_ME_SCHUR_LB ? b1 - QT_ME_SCHUR_LB : 0;
-        if (b1 < N) schur_block_update(N, mw, nb, b0, b1);
+    if (b1 - b0 <= 4) {
         for (int b = b1 - 1; b >= b0; b--) schur_column(N, mw, nb, b, b1);
+        return;
     }
+    int mid = (b0 + b1) / 2;
+    schur_solve_range(N, mw, nb, mid, b1);
+    schur_couple(N, mw, nb, b0, mid, mid, b1);
+    schur_solve_range(N, mw, nb, b0, mid);
 }
 
 /* K(:, j0 .. j0 + nb - 1) = F G^T over the features, G from the upper triangles */
@@ -387,10 +361,30 @@ static int eliminate_schur(int N, qt_me_workspace *mw)
     for (int j0 = 0; j0 < N; j0 += mw->schur_batch) {
         int nb = N - j0 < mw->schur_batch ? N - j0 : mw->schur_batch;
         schur_sources(N, mw, j0, nb);
-        schur_solve_batch(N, mw, nb);
+        schur_solve_range(N, mw, nb, 0, N);
         schur_readout(N, mw, j0, nb);
     }
     return QT_OK;
+}
+
+/* In the basis of W (eigen or Schur) the excited block solves
+ * D Rt + Rt D^dag = S for a Hermitian numerator S: entrywise Cauchy
+ * division for the eigenbasis, the Schur route's solver with one source
+ * (Xb with nb = 1 is S's column-major layout) for the Schur form. */
+static void lyapunov(int N, qt_me_workspace *mw, double complex *S)
+{
+    size_t nn = (size_t)N * N;
+    if (!mw->schur) {
+        for (size_t i = 0; i < nn; i++) S[i] *= mw->Z1[i];
+        return;
+    }
+    memcpy(mw->Xb, S, nn * sizeof(double complex));
+    schur_solve_range(N, mw, 1, 0, N);
+    for (int b = 0; b < N; b++)
+        for (int a = 0; a <= b; a++) {
+            S[a + (size_t)b * N] = mw->Xb[a + (size_t)b * N];
+            S[b + (size_t)a * N] = conj(mw->Xb[a + (size_t)b * N]);
+        }
 }
 
 static int eliminate(int N, qt_me_workspace *mw)
@@ -464,8 +458,7 @@ static int excited_block(int N, qt_me_workspace *mw)
             size_t i = a + (size_t)b * N;
             mw->QT[i] = mw->PT[i] + conj(mw->PT[b + (size_t)a * N]);
         }
-    int st = lyapunov(N, mw, mw->QT);
-    if (st) return st;
+    lyapunov(N, mw, mw->QT);
     zmul(N, CblasNoTrans, mw->W, CblasNoTrans, mw->QT, mw->PT);
     zmul(N, CblasNoTrans, mw->PT, CblasConjTrans, mw->W, mw->R);
     double total = 0.0;

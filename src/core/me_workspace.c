@@ -8,8 +8,11 @@
 
 #include "me.h"
 
-#define ME_FEATURE_BLOCK 4096 /* packed features per dgemm (me_chain.c) */
-#define ME_NB            64   /* LAPACK block size assumed for work arrays */
+/* packed features per dgemm (me_chain.c): a block of N x feat_block doubles
+ * stays in cache (~1 MiB) between its packing and the dgemm that reads it */
+#define ME_FEATURE_DOUBLES ((size_t)1 << 17)
+#define ME_FEATURE_MIN     128
+#define ME_NB              64 /* LAPACK block size assumed for work arrays */
 /* the Schur route solves this many bytes of sources at once (me_chain.c):
  * at least 8 sources, all of them while N^3 fits */
 #define ME_SCHUR_BATCH_BYTES ((size_t)448 << 20)
@@ -31,8 +34,10 @@ static void *take(carve *c, size_t n, size_t size)
 static void layout_chain(qt_me_workspace *w, carve *c, int N)
 {
     size_t nn = (size_t)N * N;
-    w->feat_block = nn < ME_FEATURE_BLOCK ? (int)nn : ME_FEATURE_BLOCK;
-    if (w->feat_block < 1) w->feat_block = 1;
+    size_t fb = ME_FEATURE_DOUBLES / (size_t)(N > 0 ? N : 1);
+    fb = fb < ME_FEATURE_MIN ? ME_FEATURE_MIN : fb;
+    w->feat_block = nn < fb ? (int)nn : (int)fb;
+    if (w->feat_block < 2) w->feat_block = 2;
     w->lzwork = (ME_NB + 2) * N + 64;
     TAKE(c, w->Hx, nn), TAKE(c, w->C, nn), TAKE(c, w->U, nn), TAKE(c, w->V, nn);
     TAKE(c, w->alpha, N);

@@ -94,11 +94,6 @@ static void zmul(int N, CBLAS_TRANSPOSE ta, const double complex *A, CBLAS_TRANS
     cblas_zgemm(CblasColMajor, ta, tb, N, N, N, &one, A, N, B, N, &zero, out, N);
 }
 
-/* Eigenvectors of A whose condition number exceeds this lose more than
- * ~1e-12 in the elimination (measured: residual ~ 1e-16 cond^2); the
- * Schur form (unitary, backward stable) is used instead. */
-#define ME_EIGEN_COND_MAX 1e3
-
 /* Schur form A = Z T Z^dag (Z in W, T in mw->T, its diagonal in dA) */
 static int schur_form(int N, qt_me_workspace *mw)
 {
@@ -157,7 +152,7 @@ static int diagonalise(int N, qt_me_workspace *mw)
     if (LAPACKE_zgetri_work(LAPACK_COL_MAJOR, N, mw->Wi, N, mw->ipiv, mw->zwork, mw->lzwork))
         return QT_ELAPACK;
     double nwi = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', N, N, mw->Wi, N, mw->rwork);
-    if (nw * nwi > ME_EIGEN_COND_MAX) return use_schur(N, mw);
+    if (nw * nwi > mw->eigen_cond_max) return use_schur(N, mw);
     memcpy(mw->W, mw->Z1, nn * sizeof(double complex));
     return QT_OK;
 }
@@ -278,8 +273,8 @@ static void schur_couple(int N, qt_me_workspace *mw, int nb, int b0, int b1, int
     const double complex one = 1.0, minus = -1.0, zero = 0.0;
     int ld = N * nb, K = e1 - e0;
     double complex *D = mw->Xd;
-    for (int c1 = b1; c1 > b0; c1 -= QT_ME_SCHUR_LB) {
-        int c0 = c1 - QT_ME_SCHUR_LB > b0 ? c1 - QT_ME_SCHUR_LB : b0, w = c1 - c0;
+    for (int c1 = b1; c1 > b0; c1 -= mw->schur_chunk) {
+        int c0 = c1 - mw->schur_chunk > b0 ? c1 - mw->schur_chunk : b0, w = c1 - c0;
         /* X(0:c1, b) -= sum_e X(0:c1, e) conj(T_be) */
         cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb * c1, w, K, &minus,
                     xb_at(mw, N, nb, 0, 0, e0), ld, mw->T + c0 + (size_t)e0 * N, N, &one,

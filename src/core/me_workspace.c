@@ -115,6 +115,8 @@ qt_me_workspace *qt_me_workspace_alloc(int max_N, int dense_max_d)
     w->dense_max_d = dense_max_d;
     w->bytes = sizeof(*w) + n + 64;
     w->tol = QT_DEFAULT_TOL;
+    w->eigen_cond_max = QT_ME_EIGEN_COND_MAX;
+    w->schur_chunk = QT_ME_SCHUR_LB;
     return w;
 }
 

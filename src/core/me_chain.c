@@ -12,10 +12,14 @@
  * y_j = W^-1 v_j), and Re(u_k^T R c_k) = Re sum_ab p_ka q_kb R~_ab
  * (p_k = W^T u_k, q_k = W^dag c_k). R~ is Hermitian, so the sum runs over
  * a <= b with real "features"; the N x N matrix K_kj is one dgemm with
- * inner dimension N^2 (2 N^4 flops, blocked). K minus diag(alpha) is a
- * generator with zero column sums: GTH when its off-diagonal entries are
- * non-negative (always for local: R^(j) is positive semidefinite), LU with
- * a normalisation row otherwise. */
+ * inner dimension N^2 (2 N^4 flops, blocked). When W is ill-conditioned
+ * (Gamma above the level spacing) the Schur form A = Z T Z^dag is used
+ * instead (W = Z unitary): each R~ then solves a triangular Lyapunov
+ * equation, in batches of sources with level-3 BLAS (about N^3 / 2 complex
+ * multiply-adds per source), and the same feature dgemm reads K out.
+ * K minus diag(alpha) is a generator with zero column sums: GTH when its
+ * off-diagonal entries are non-negative (always for local: R^(j) is
+ * positive semidefinite), LU with a normalisation row otherwise. */
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
@@ -149,6 +153,11 @@ static int diagonalise(int N, qt_me_workspace *mw)
     memcpy(mw->Wi, mw->Z1, nn * sizeof(double complex));
     double nw = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', N, N, mw->Z1, N, mw->rwork);
     if (LAPACKE_zgetrf_work(LAPACK_COL_MAJOR, N, N, mw->Wi, N, mw->ipiv)) return use_schur(N, mw);
+    double rcond = 0.0; /* the estimate first: no inverse when it is hopeless */
+    if (LAPACKE_zgecon_work(LAPACK_COL_MAJOR, '1', N, mw->Wi, N, nw, &rcond, mw->zwork,
+                            mw->rwork) ||
+        !(rcond * mw->eigen_cond_max >= 1.0))
+        return use_schur(N, mw);
     if (LAPACKE_zgetri_work(LAPACK_COL_MAJOR, N, mw->Wi, N, mw->ipiv, mw->zwork, mw->lzwork))
         return QT_ELAPACK;
     double nwi = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', N, N, mw->Wi, N, mw->rwork);

@@ -280,10 +280,11 @@ static void schur_sources(int N, qt_me_workspace *mw, int j0, int nb)
 static void schur_couple(int N, qt_me_workspace *mw, int nb, int b0, int b1, int e0, int e1)
 {
     const double complex one = 1.0, minus = -1.0, zero = 0.0;
-    int ld = N * nb, K = e1 - e0;
+    int ld = N * nb, K = e1 - e0, chunk = mw->schur_chunk;
     double complex *D = mw->Xd;
-    for (int c1 = b1; c1 > b0; c1 -= mw->schur_chunk) {
-        int c0 = c1 - mw->schur_chunk > b0 ? c1 - mw->schur_chunk : b0, w = c1 - c0;
+    chunk = chunk < 1 || chunk > QT_ME_SCHUR_LB ? QT_ME_SCHUR_LB : chunk; /* Xd's size */
+    for (int c1 = b1; c1 > b0; c1 -= chunk) {
+        int c0 = c1 - chunk > b0 ? c1 - chunk : b0, w = c1 - c0;
         /* X(0:c1, b) -= sum_e X(0:c1, e) conj(T_be) */
         cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb * c1, w, K, &minus,
                     xb_at(mw, N, nb, 0, 0, e0), ld, mw->T + c0 + (size_t)e0 * N, N, &one,

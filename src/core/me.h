@@ -24,6 +24,15 @@ typedef struct {
     qt_bath_params *bath; /* [K] */
 } qt_operators;
 
+/* columns of the Schur route's coupling zgemms per chunk (me_chain.c) */
+#define QT_ME_SCHUR_LB 64
+/* Eigenvectors of the excited block's generator whose condition number
+ * exceeds this lose more than ~1e-12 in the elimination (measured: error
+ * ~ 1e-16 cond^2; cond 300 - 1000 gave 1e-11 - 8e-11 against the dense
+ * reference, where the Schur route gave 1e-13 - 7e-12); the Schur route
+ * (unitary, backward stable) is taken instead. */
+#define QT_ME_EIGEN_COND_MAX 1e2
+
 /* ---- workspace ----------------------------------------------------------- */
 
 /* Scratch of the chain sector solvers (N <= max_N) and of the dense
@@ -41,10 +50,16 @@ typedef struct qt_me_workspace {
     double complex *dA;         /* [N] eigenvalues of A */
     double complex *T;      /* [N*N] Schur form of A, when its eigenvectors are ill-conditioned */
     int schur, force_schur; /* Schur path taken / forced (tests) */
+    double eigen_cond_max;  /* QT_ME_EIGEN_COND_MAX (tests raise it) */
     double complex *XT, *YT, *PT, *QT; /* transformed c, v (over j) and u, c (over k) */
     double complex *Z1, *Z2;           /* scratch */
-    double *Kmat;                      /* [N*N] eliminated ground generator */
-    double *F, *G;                     /* [N*me_block] packed features */
+    double complex *Xb; /* [N*N*schur_batch] Sylvester solutions of a batch of sources */
+    double complex *Xd; /* [N*schur_batch*QT_ME_SCHUR_LB] their coupling terms */
+    int schur_batch;    /* sources per batch (tests may lower it) */
+    int schur_chunk;    /* QT_ME_SCHUR_LB (tests may lower it) */
+    double *PQs;        /* [4*N*N] Re p, Im p, Re q, Im q (feature packing) */
+    double *Kmat;       /* [N*N] eliminated ground generator */
+    double *F, *G;      /* [N*me_block] packed features */
     int feat_block;
     double *P;                     /* [N] ground populations */
     double complex *R;             /* [N*N] excited block (sector basis), column-major */

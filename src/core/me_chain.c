@@ -12,10 +12,14 @@
  * y_j = W^-1 v_j), and Re(u_k^T R c_k) = Re sum_ab p_ka q_kb R~_ab
  * (p_k = W^T u_k, q_k = W^dag c_k). R~ is Hermitian, so the sum runs over
  * a <= b with real "features"; the N x N matrix K_kj is one dgemm with
- * inner dimension N^2 (2 N^4 flops, blocked). K minus diag(alpha) is a
- * generator with zero column sums: GTH when its off-diagonal entries are
- * non-negative (always for local: R^(j) is positive semidefinite), LU with
- * a normalisation row otherwise. */
+ * inner dimension N^2 (2 N^4 flops, blocked). When W is ill-conditioned
+ * (Gamma above the level spacing) the Schur form A = Z T Z^dag is used
+ * instead (W = Z unitary): each R~ then solves a triangular Lyapunov
+ * equation, in batches of sources with level-3 BLAS (about N^3 / 2 complex
+ * multiply-adds per source), and the same feature dgemm reads K out.
+ * K minus diag(alpha) is a generator with zero column sums: GTH when its
+ * off-diagonal entries are non-negative (always for local: R^(j) is
+ * positive semidefinite), LU with a normalisation row otherwise. */
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
@@ -39,14 +43,14 @@ static qt_bath_params chain_bath(const qt_chain *c, int k)
 static int redfield_setup(const qt_chain *c, qt_me_workspace *mw)
 {
     int N = c->N;
-    size_t nn = qt_square(N);
+    size_t nn = (size_t)N * N;
     memset(mw->Hx, 0, nn * sizeof(double));
-    for (int a = 0; a < N; a++) mw->Hx[qt_offset(a, a, N)] = c->eps[a];
+    for (int a = 0; a < N; a++) mw->Hx[a + (size_t)a * N] = c->eps[a];
     for (int k = 0; k < N; k++) {
         qt_bath_params b = chain_bath(c, k);
         mw->alpha[k] = 0.0;
         for (int a = 0; a < N; a++) {
-            size_t i = qt_offset(k, a, N);
+            size_t i = k + (size_t)a * N;
             double ck = c->psi[i];
             double em = rate_of(&b, c->eps[a], mw->tol), ab = rate_of(&b, -c->eps[a], mw->tol);
             if ((isinf(em) || isinf(ab)) && fabs(ck) > QT_X_ZERO) return QT_EDIVERGENT;
@@ -63,18 +67,18 @@ static int redfield_setup(const qt_chain *c, qt_me_workspace *mw)
 static int local_setup(const qt_chain *c, qt_me_workspace *mw)
 {
     int N = c->N;
-    size_t nn = qt_square(N);
+    size_t nn = (size_t)N * N;
     memset(mw->Hx, 0, nn * sizeof(double));
     memset(mw->C, 0, nn * sizeof(double));
     memset(mw->U, 0, nn * sizeof(double));
     memset(mw->V, 0, nn * sizeof(double));
     for (int k = 0; k < N; k++) {
-        size_t i = qt_offset(k, k, N);
+        size_t i = k + (size_t)k * N;
         qt_bath_params b = chain_bath(c, k);
         double em = rate_of(&b, c->h[k], mw->tol), ab = rate_of(&b, -c->h[k], mw->tol);
         if (isinf(em) || isinf(ab)) return QT_EDIVERGENT;
         mw->Hx[i] = c->h[k];
-        if (k + 1 < N) mw->Hx[i + 1] = mw->Hx[qt_offset(k, k + 1, N)] = c->g[k];
+        if (k + 1 < N) mw->Hx[i + 1] = mw->Hx[i + N] = c->g[k];
         mw->C[i] = 1.0, mw->U[i] = em, mw->V[i] = 0.5 * ab;
         mw->alpha[k] = ab;
     }
@@ -94,91 +98,78 @@ static void zmul(int N, CBLAS_TRANSPOSE ta, const double complex *A, CBLAS_TRANS
     cblas_zgemm(CblasColMajor, ta, tb, N, N, N, &one, A, N, B, N, &zero, out, N);
 }
 
-/* Eigenvectors of A whose condition number exceeds this lose more than
- * ~1e-12 in the elimination (measured: residual ~ 1e-16 cond^2); the
- * Schur form (unitary, backward stable) is used instead. */
-#define ME_EIGEN_COND_MAX 1e3
-
-/* Schur form A = Z T Z^dag: W = Z, W^-1 = Z^dag, T in mw->T */
+/* Schur form A = Z T Z^dag (Z in W, T in mw->T, its diagonal in dA) */
 static int schur_form(int N, qt_me_workspace *mw)
 {
-    size_t nn = qt_square(N);
+    size_t nn = (size_t)N * N;
     lapack_int sdim = 0;
     memcpy(mw->T, mw->A, nn * sizeof(double complex));
     lapack_int info = LAPACKE_zgees_work(LAPACK_COL_MAJOR, 'V', 'N', NULL, N, mw->T, N, &sdim,
                                          mw->dA, mw->W, N, mw->zwork, mw->lzwork, mw->rwork, NULL);
-    if (info) return QT_ELAPACK;
+    return info ? QT_ELAPACK : QT_OK;
+}
+
+/* the Schur route: W = Z, W^-1 = Z^dag */
+static int use_schur(int N, qt_me_workspace *mw)
+{
     for (int b = 0; b < N; b++)
-        for (int a = 0; a < N; a++) mw->Wi[qt_offset(b, a, N)] = conj(mw->W[qt_offset(a, b, N)]);
+        for (int a = 0; a < N; a++) mw->Wi[b + (size_t)a * N] = conj(mw->W[a + (size_t)b * N]);
     mw->schur = 1;
     return QT_OK;
 }
 
-/* A = i H + C^T U / 2; its eigenvectors W and W^-1, or its Schur form */
+/* eigenvectors Z V of A from those V of T, columns of unit 2-norm, into Z1 */
+static int eigenvectors(int N, qt_me_workspace *mw)
+{
+    size_t nn = (size_t)N * N;
+    lapack_int m = 0;
+    memcpy(mw->Z1, mw->W, nn * sizeof(double complex));
+    if (LAPACKE_ztrevc_work(LAPACK_COL_MAJOR, 'R', 'B', NULL, N, mw->T, N, NULL, 1, mw->Z1, N, N,
+                            &m, mw->zwork, mw->rwork))
+        return QT_ELAPACK;
+    for (int a = 0; a < N; a++) {
+        double complex *v = mw->Z1 + (size_t)a * N;
+        double norm = cblas_dznrm2(N, v, 1);
+        for (int i = 0; i < N; i++) v[i] /= norm;
+    }
+    return QT_OK;
+}
+
+/* A = i H + C^T U / 2; its Schur form, then its eigenvectors W and W^-1
+ * when they are well conditioned (else the Schur route) */
 static int diagonalise(int N, qt_me_workspace *mw)
 {
-    size_t nn = qt_square(N);
+    size_t nn = (size_t)N * N;
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, N, N, N, 0.5, mw->C, N, mw->U, N, 0.0,
                 mw->Sre, N);
     for (size_t i = 0; i < nn; i++) mw->A[i] = I * mw->Hx[i] + mw->Sre[i];
-    memcpy(mw->Z1, mw->A, nn * sizeof(double complex));
     mw->schur = 0;
-    lapack_int info = LAPACKE_zgeev_work(LAPACK_COL_MAJOR, 'N', 'V', N, mw->Z1, N, mw->dA, NULL, 1,
-                                         mw->W, N, mw->zwork, mw->lzwork, mw->rwork);
-    if (info) return QT_ELAPACK;
+    int st = schur_form(N, mw);
+    if (st) return st;
     for (int a = 0; a < N; a++) /* every excited mode must decay */
         if (!(creal(mw->dA[a]) > 0.0)) return QT_ENOTUNIQUE;
-    if (mw->force_schur) return schur_form(N, mw);
-    memcpy(mw->Wi, mw->W, nn * sizeof(double complex));
-    double nw = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', N, N, mw->W, N, mw->rwork);
-    info = LAPACKE_zgetrf_work(LAPACK_COL_MAJOR, N, N, mw->Wi, N, mw->ipiv);
-    if (info) return schur_form(N, mw);
-    info = LAPACKE_zgetri_work(LAPACK_COL_MAJOR, N, mw->Wi, N, mw->ipiv, mw->zwork, mw->lzwork);
-    if (info) return QT_ELAPACK;
+    if (mw->force_schur) return use_schur(N, mw);
+    if ((st = eigenvectors(N, mw))) return st;
+    memcpy(mw->Wi, mw->Z1, nn * sizeof(double complex));
+    double nw = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', N, N, mw->Z1, N, mw->rwork);
+    if (LAPACKE_zgetrf_work(LAPACK_COL_MAJOR, N, N, mw->Wi, N, mw->ipiv)) return use_schur(N, mw);
+    double rcond = 0.0; /* the estimate first: no inverse when it is hopeless */
+    if (LAPACKE_zgecon_work(LAPACK_COL_MAJOR, '1', N, mw->Wi, N, nw, &rcond, mw->zwork,
+                            mw->rwork) ||
+        !(rcond * mw->eigen_cond_max >= 1.0))
+        return use_schur(N, mw);
+    if (LAPACKE_zgetri_work(LAPACK_COL_MAJOR, N, mw->Wi, N, mw->ipiv, mw->zwork, mw->lzwork))
+        return QT_ELAPACK;
     double nwi = LAPACKE_zlange_work(LAPACK_COL_MAJOR, '1', N, N, mw->Wi, N, mw->rwork);
-    return nw * nwi > ME_EIGEN_COND_MAX ? schur_form(N, mw) : QT_OK;
-}
-
-/* In the basis of W (eigen or Schur) the excited block solves
- * D Rt + Rt D^dag = S for a numerator S: entrywise Cauchy division for the
- * eigenbasis, a triangular Lyapunov solve (Bartels-Stewart) for the Schur form. */
-static int lyapunov(int N, qt_me_workspace *mw, double complex *S)
-{
-    if (!mw->schur) {
-        for (size_t i = 0; i < qt_square(N); i++) S[i] *= mw->Z1[i];
-        return QT_OK;
-    }
-    /* T X + X T^dag = S, T upper triangular: column b of X solves
-     * (T + conj(T_bb)) x = S_:b - sum_{e > b} conj(T_be) X_:e, from the last.
-     * The columns of later blocks enter through one zgemm per block. */
-    enum { LB = 32 };
-    double complex *diag = mw->zwork, *row = mw->zwork + N, one = 1.0, minus = -1.0;
-    for (int a = 0; a < N; a++) diag[a] = mw->T[qt_offset(a, a, N)];
-    for (int b1 = N; b1 > 0; b1 -= LB) {
-        int b0 = b1 > LB ? b1 - LB : 0;
-        if (b1 < N)
-            cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, N, b1 - b0, N - b1, &minus,
-                        S + qt_size(b1) * qt_size(N), N, mw->T + qt_offset(b0, b1, N), N, &one,
-                        S + qt_size(b0) * qt_size(N), N);
-        for (int b = b1 - 1; b >= b0; b--) {
-            double complex *x = S + qt_size(b) * qt_size(N);
-            if (b + 1 < b1) {
-                for (int e = b + 1; e < b1; e++) row[e - b - 1] = conj(mw->T[qt_offset(b, e, N)]);
-                cblas_zgemv(CblasColMajor, CblasNoTrans, N, b1 - b - 1, &minus,
-                            S + qt_size(b + 1) * qt_size(N), N, row, 1, &one, x, 1);
-            }
-            for (int a = 0; a < N; a++) mw->T[qt_offset(a, a, N)] = diag[a] + conj(diag[b]);
-            cblas_ztrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, N, mw->T, N, x, 1);
-        }
-    }
-    for (int a = 0; a < N; a++) mw->T[qt_offset(a, a, N)] = diag[a];
+    if (nw * nwi > mw->eigen_cond_max) return use_schur(N, mw);
+    memcpy(mw->W, mw->Z1, nn * sizeof(double complex));
     return QT_OK;
 }
 
 /* XT[j + a N] = x_ja, YT = y, PT[k + a N] = p_ka, QT = q; Z1 = Cauchy matrix */
 static void transform(int N, qt_me_workspace *mw)
 {
-    size_t nn = qt_square(N);
+    size_t nn = (size_t)N * N;
     to_complex(nn, mw->C, mw->Z2);
     zmul(N, CblasNoTrans, mw->Z2, CblasTrans, mw->Wi, mw->XT);
     for (size_t i = 0; i < nn; i++) mw->Z1[i] = conj(mw->W[i]);
@@ -187,40 +178,54 @@ static void transform(int N, qt_me_workspace *mw)
     zmul(N, CblasNoTrans, mw->Z2, CblasTrans, mw->Wi, mw->YT);
     to_complex(nn, mw->U, mw->Z2);
     zmul(N, CblasNoTrans, mw->Z2, CblasNoTrans, mw->W, mw->PT);
+    double *pr = mw->PQs, *pi = pr + nn, *qr = pi + nn, *qi = qr + nn;
+    for (size_t i = 0; i < nn; i++)
+        pr[i] = creal(mw->PT[i]), pi[i] = cimag(mw->PT[i]), qr[i] = creal(mw->QT[i]),
+        qi[i] = cimag(mw->QT[i]);
     if (mw->schur) return;
     for (int b = 0; b < N; b++)
-        for (int a = 0; a < N; a++)
-            mw->Z1[qt_offset(a, b, N)] = 1.0 / (mw->dA[a] + conj(mw->dA[b]));
+        for (int a = 0; a < N; a++) mw->Z1[a + (size_t)b * N] = 1.0 / (mw->dA[a] + conj(mw->dA[b]));
 }
 
-/* features of the pair (a, b), a <= b, into F / G columns t (and t + 1) */
-static int pack_pair(int N, qt_me_workspace *mw, int a, int b, int t)
+/* features of the pair (a, b), a <= b, into F columns t (and t + 1): the
+ * readout Re sum_ab p_ka q_kb R_ab of a Hermitian R is sum_t F_kt G_t with
+ * G = (Re R_aa) or (Re R_ab, Im R_ab); p, q split into real and imaginary
+ * parts (PQs) so that the loops vectorise */
+static int pack_features(int N, qt_me_workspace *mw, int a, int b, int t)
 {
-    const double complex *pa = mw->PT + qt_size(a) * qt_size(N),
-                         *pb = mw->PT + qt_size(b) * qt_size(N);
-    const double complex *qa = mw->QT + qt_size(a) * qt_size(N),
-                         *qb = mw->QT + qt_size(b) * qt_size(N);
-    const double complex *xa = mw->XT + qt_size(a) * qt_size(N),
-                         *xb = mw->XT + qt_size(b) * qt_size(N);
-    const double complex *ya = mw->YT + qt_size(a) * qt_size(N),
-                         *yb = mw->YT + qt_size(b) * qt_size(N);
-    double complex cab = mw->Z1[qt_offset(a, b, N)];
-    double *F0 = mw->F + qt_size(t) * qt_size(N), *G0 = mw->G + qt_size(t) * qt_size(N);
+    size_t nn = (size_t)N * N;
+    const double *pra = mw->PQs + (size_t)a * N, *pia = pra + nn, *qra = pia + nn, *qia = qra + nn;
+    const double *prb = mw->PQs + (size_t)b * N, *pib = prb + nn, *qrb = pib + nn, *qib = qrb + nn;
+    double *F0 = mw->F + (size_t)t * N;
     if (a == b) {
-        for (int k = 0; k < N; k++) F0[k] = creal(pa[k] * qa[k]);
-        for (int j = 0; j < N; j++) G0[j] = 2.0 * creal(cab) * creal(ya[j] * conj(xa[j]));
+        for (int k = 0; k < N; k++) F0[k] = pra[k] * qra[k] - pia[k] * qia[k];
         return 1;
     }
-    double *F1 = F0 + N, *G1 = G0 + N;
+    double *F1 = F0 + N;
     for (int k = 0; k < N; k++) {
-        double complex s = pa[k] * qb[k], r = pb[k] * qa[k];
-        F0[k] = creal(s + r), F1[k] = -cimag(s - r);
+        F0[k] = pra[k] * qrb[k] - pia[k] * qib[k] + prb[k] * qra[k] - pib[k] * qia[k];
+        F1[k] = prb[k] * qia[k] + pib[k] * qra[k] - pra[k] * qib[k] - pia[k] * qrb[k];
+    }
+    return 2;
+}
+
+/* features of the pair (a, b) and the Cauchy-divided sources R^(j)_ab into
+ * G columns t (and t + 1) */
+static int pack_pair(int N, qt_me_workspace *mw, int a, int b, int t)
+{
+    const double complex *xa = mw->XT + (size_t)a * N, *xb = mw->XT + (size_t)b * N;
+    const double complex *ya = mw->YT + (size_t)a * N, *yb = mw->YT + (size_t)b * N;
+    double complex cab = mw->Z1[a + (size_t)b * N];
+    double *G0 = mw->G + (size_t)t * N, *G1 = G0 + N;
+    if (a == b) {
+        for (int j = 0; j < N; j++) G0[j] = 2.0 * creal(cab) * creal(ya[j] * conj(xa[j]));
+        return pack_features(N, mw, a, b, t);
     }
     for (int j = 0; j < N; j++) {
         double complex Rab = cab * (ya[j] * conj(xb[j]) + xa[j] * conj(yb[j]));
         G0[j] = creal(Rab), G1[j] = cimag(Rab);
     }
-    return 2;
+    return pack_features(N, mw, a, b, t);
 }
 
 /* K_kj = Re(u_k^T R^(j) c_k), blocked over the N^2 features */
@@ -240,29 +245,151 @@ static void eliminate_eigen(int N, qt_me_workspace *mw)
                 first ? 0.0 : 1.0, mw->Kmat, N);
 }
 
-/* Schur form: one triangular Sylvester solve per source j, then
- * K_kj = Re sum_b (P Rt)_kb q_kb */
+/* ---- Schur route: a batch of nb sources at once ------------------------
+ * With A = Z T Z^dag (T upper triangular), source j solves
+ * T X + X T^dag = y_j x_j^dag + x_j y_j^dag (x_j = Z^dag c_j, y_j = Z^dag v_j).
+ * X is Hermitian: only its upper triangle is solved. Column b (rows a <= b):
+ *   (T + conj(T_bb)) X(0:b, b) = S(0:b, b) - sum_{e > b} X(0:b, e) conj(T_be)
+ *                                - sum_{e > b} T(0:b, e) conj(X(b, e)),
+ * every term on the right from columns e > b (X(e, b) = conj(X(b, e))).
+ * Xb holds X^(j0 + jj)_ab at jj + nb (a + N b): the sources run fastest, so
+ * the coupling of a block of columns to the solved ones is one zgemm per
+ * term for the whole batch, and each shifted triangular solve one ztrsm. */
+static double complex *xb_at(const qt_me_workspace *mw, int N, int nb, int jj, int a, int b)
+{
+    return mw->Xb + jj + (size_t)nb * (a + (size_t)N * b);
+}
+
+/* the sources of j0 .. j0 + nb - 1 (whole columns: rows below the diagonal
+ * are scratch, never read) */
+static void schur_sources(int N, qt_me_workspace *mw, int j0, int nb)
+{
+    for (int b = 0; b < N; b++) {
+        const double complex *xb = mw->XT + j0 + (size_t)b * N, *yb = mw->YT + j0 + (size_t)b * N;
+        for (int a = 0; a < N; a++) {
+            const double complex *xa = mw->XT + j0 + (size_t)a * N,
+                                 *ya = mw->YT + j0 + (size_t)a * N;
+            double complex *s = xb_at(mw, N, nb, 0, a, b);
+            for (int jj = 0; jj < nb; jj++) s[jj] = ya[jj] * conj(xb[jj]) + xa[jj] * conj(yb[jj]);
+        }
+    }
+}
+
+/* columns [b0, b1) minus their coupling to the solved columns [e0, e1)
+ * (e0 >= b1), in chunks of QT_ME_SCHUR_LB columns: rows a < end of chunk */
+static void schur_couple(int N, qt_me_workspace *mw, int nb, int b0, int b1, int e0, int e1)
+{
+    const double complex one = 1.0, minus = -1.0, zero = 0.0;
+    int ld = N * nb, K = e1 - e0, chunk = mw->schur_chunk;
+    double complex *D = mw->Xd;
+    chunk = chunk < 1 || chunk > QT_ME_SCHUR_LB ? QT_ME_SCHUR_LB : chunk; /* Xd's size */
+    for (int c1 = b1; c1 > b0; c1 -= chunk) {
+        int c0 = c1 - chunk > b0 ? c1 - chunk : b0, w = c1 - c0;
+        /* X(0:c1, b) -= sum_e X(0:c1, e) conj(T_be) */
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb * c1, w, K, &minus,
+                    xb_at(mw, N, nb, 0, 0, e0), ld, mw->T + c0 + (size_t)e0 * N, N, &one,
+                    xb_at(mw, N, nb, 0, 0, c0), ld);
+        /* D[(jj, b), a] = sum_e X(b, e) conj(T_ae), then X(a, b) -= conj(D), a <= b */
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb * w, c1, K, &one,
+                    xb_at(mw, N, nb, 0, c0, e0), ld, mw->T + (size_t)e0 * N, N, &zero, D, nb * w);
+        for (int b = c0; b < c1; b++)
+            for (int a = 0; a <= b; a++) {
+                double complex *x = xb_at(mw, N, nb, 0, a, b);
+                const double complex *d = D + (size_t)nb * ((b - c0) + (size_t)w * a);
+                for (int jj = 0; jj < nb; jj++) x[jj] -= conj(d[jj]);
+            }
+    }
+}
+
+/* column b of every source: coupling to the columns b < e < b1, then the
+ * shifted triangular solve (T's diagonal shifted in place and restored) */
+static void schur_column(int N, qt_me_workspace *mw, int nb, int b, int b1)
+{
+    const double complex one = 1.0, minus = -1.0, zero = 0.0;
+    int m = b1 - b - 1, ld = N * nb;
+    double complex *row = mw->zwork, *x = xb_at(mw, N, nb, 0, 0, b), *T = mw->T, *E = mw->Xd;
+    if (m > 0) {
+        for (int e = 0; e < m; e++) row[e] = conj(T[b + (size_t)(b + 1 + e) * N]);
+        cblas_zgemv(CblasColMajor, CblasNoTrans, nb * (b + 1), m, &minus,
+                    xb_at(mw, N, nb, 0, 0, b + 1), ld, row, 1, &one, x, 1);
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb, b + 1, m, &one,
+                    xb_at(mw, N, nb, 0, b, b + 1), ld, T + (size_t)(b + 1) * N, N, &zero, E, nb);
+        for (size_t i = 0; i < (size_t)nb * (b + 1); i++) x[i] -= conj(E[i]);
+    }
+    double complex shift = conj(mw->dA[b]); /* dA = diag(T) on the Schur route */
+    for (int a = 0; a <= b; a++) T[a + (size_t)a * N] = mw->dA[a] + shift;
+    cblas_ztrsm(CblasColMajor, CblasRight, CblasUpper, CblasTrans, CblasNonUnit, nb, b + 1, &one, T,
+                N, x, nb);
+    for (int a = 0; a <= b; a++) T[a + (size_t)a * N] = mw->dA[a];
+}
+
+/* columns [b0, b1), their coupling to the columns >= b1 already applied:
+ * recursive halves, so that nearly all of the work is in large zgemms */
+static void schur_solve_range(int N, qt_me_workspace *mw, int nb, int b0, int b1)
+{
+    if (b1 - b0 <= 4) {
+        for (int b = b1 - 1; b >= b0; b--) schur_column(N, mw, nb, b, b1);
+        return;
+    }
+    int mid = (b0 + b1) / 2;
+    schur_solve_range(N, mw, nb, mid, b1);
+    schur_couple(N, mw, nb, b0, mid, mid, b1);
+    schur_solve_range(N, mw, nb, b0, mid);
+}
+
+/* K(:, j0 .. j0 + nb - 1) = F G^T over the features, G from the upper triangles */
+static void schur_readout(int N, qt_me_workspace *mw, int j0, int nb)
+{
+    int t = 0, first = 1;
+    double *K = mw->Kmat + (size_t)j0 * N;
+    for (int a = 0; a < N; a++)
+        for (int b = a; b < N; b++) {
+            if (t + 2 > mw->feat_block && t > 0) {
+                cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, N, nb, t, 1.0, mw->F, N, mw->G,
+                            nb, first ? 0.0 : 1.0, K, N);
+                first = 0, t = 0;
+            }
+            const double complex *x = xb_at(mw, N, nb, 0, a, b);
+            double *G0 = mw->G + (size_t)nb * t, *G1 = G0 + nb;
+            for (int jj = 0; jj < nb; jj++) G0[jj] = creal(x[jj]);
+            if (a != b)
+                for (int jj = 0; jj < nb; jj++) G1[jj] = cimag(x[jj]);
+            t += pack_features(N, mw, a, b, t);
+        }
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, N, nb, t, 1.0, mw->F, N, mw->G, nb,
+                first ? 0.0 : 1.0, K, N);
+}
+
+/* Schur form: the sources in batches, K_kj = Re sum_ab p_ka X^(j)_ab q_kb */
 static int eliminate_schur(int N, qt_me_workspace *mw)
 {
-    double complex *S = mw->Z2, *M = mw->Z1;
-    for (int j = 0; j < N; j++) {
-        for (int b = 0; b < N; b++) {
-            double complex xb = conj(mw->XT[qt_offset(j, b, N)]),
-                           yb = conj(mw->YT[qt_offset(j, b, N)]);
-            for (int a = 0; a < N; a++)
-                S[qt_offset(a, b, N)] =
-                    mw->YT[qt_offset(j, a, N)] * xb + mw->XT[qt_offset(j, a, N)] * yb;
-        }
-        int st = lyapunov(N, mw, S);
-        if (st) return st;
-        zmul(N, CblasNoTrans, mw->PT, CblasNoTrans, S, M);
-        double *Kj = mw->Kmat + qt_size(j) * qt_size(N);
-        for (int k = 0; k < N; k++) Kj[k] = 0.0;
-        for (int b = 0; b < N; b++)
-            for (int k = 0; k < N; k++)
-                Kj[k] += creal(M[qt_offset(k, b, N)] * mw->QT[qt_offset(k, b, N)]);
+    for (int j0 = 0; j0 < N; j0 += mw->schur_batch) {
+        int nb = N - j0 < mw->schur_batch ? N - j0 : mw->schur_batch;
+        schur_sources(N, mw, j0, nb);
+        schur_solve_range(N, mw, nb, 0, N);
+        schur_readout(N, mw, j0, nb);
     }
     return QT_OK;
+}
+
+/* In the basis of W (eigen or Schur) the excited block solves
+ * D Rt + Rt D^dag = S for a Hermitian numerator S: entrywise Cauchy
+ * division for the eigenbasis, the Schur route's solver with one source
+ * (Xb with nb = 1 is S's column-major layout) for the Schur form. */
+static void lyapunov(int N, qt_me_workspace *mw, double complex *S)
+{
+    size_t nn = (size_t)N * N;
+    if (!mw->schur) {
+        for (size_t i = 0; i < nn; i++) S[i] *= mw->Z1[i];
+        return;
+    }
+    memcpy(mw->Xb, S, nn * sizeof(double complex));
+    schur_solve_range(N, mw, 1, 0, N);
+    for (int b = 0; b < N; b++)
+        for (int a = 0; a <= b; a++) {
+            S[a + (size_t)b * N] = mw->Xb[a + (size_t)b * N];
+            S[b + (size_t)a * N] = conj(mw->Xb[a + (size_t)b * N]);
+        }
 }
 
 static int eliminate(int N, qt_me_workspace *mw)
@@ -279,7 +406,7 @@ static int ground_populations(int N, qt_me_workspace *mw)
     int nonneg = 1;
     for (int j = 0; j < N && nonneg; j++)
         for (int k = 0; k < N; k++)
-            if (k != j && !(K[qt_offset(k, j, N)] >= 0.0)) nonneg = 0;
+            if (k != j && !(K[k + (size_t)j * N] >= 0.0)) nonneg = 0;
     if (N == 1) {
         mw->P[0] = 1.0;
         return QT_OK;
@@ -292,22 +419,22 @@ static int ground_populations(int N, qt_me_workspace *mw)
     for (int j = 0; j < N; j++) {
         cs[j] = 0.0;
         for (int k = 1; k < N; k++) {
-            double m = K[qt_offset(k, j, N)] - (k == j ? mw->alpha[k] : 0.0);
-            M[qt_offset(k, j, N)] = m;
+            double m = K[k + (size_t)j * N] - (k == j ? mw->alpha[k] : 0.0);
+            M[k + (size_t)j * N] = m;
             cs[j] = fmax(cs[j], fabs(m));
         }
         cs[j] = cs[j] > 0.0 ? 1.0 / cs[j] : 1.0;
-        M[qt_offset(0, j, N)] = 1.0; /* normalisation row: sum_j P_j = 1 */
+        M[(size_t)j * N] = 1.0; /* normalisation row: sum_j P_j = 1 */
     }
     for (int k = 0; k < N; k++) rs[k] = 0.0;
     for (int j = 0; j < N; j++)
         for (int k = 0; k < N; k++) {
-            M[qt_offset(k, j, N)] *= cs[j];
-            rs[k] = fmax(rs[k], fabs(M[qt_offset(k, j, N)]));
+            M[k + (size_t)j * N] *= cs[j];
+            rs[k] = fmax(rs[k], fabs(M[k + (size_t)j * N]));
         }
     for (int k = 0; k < N; k++) rs[k] = rs[k] > 0.0 ? 1.0 / rs[k] : 1.0;
     for (int j = 0; j < N; j++)
-        for (int k = 0; k < N; k++) M[qt_offset(k, j, N)] *= rs[k];
+        for (int k = 0; k < N; k++) M[k + (size_t)j * N] *= rs[k];
     for (int k = 0; k < N; k++) mw->P[k] = k == 0 ? rs[0] : 0.0;
     double anorm = LAPACKE_dlange_work(LAPACK_COL_MAJOR, '1', N, N, M, N, work);
     if (LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, N, N, M, N, mw->ipiv)) return QT_ENOTUNIQUE;
@@ -324,27 +451,26 @@ static int ground_populations(int N, qt_me_workspace *mw)
 /* R = W (Cauchy o (S + S^dag)) W^dag, S = Y^T diag(P) X^*; then trace 1 */
 static int excited_block(int N, qt_me_workspace *mw)
 {
-    size_t nn = qt_square(N);
+    size_t nn = (size_t)N * N;
     for (int a = 0; a < N; a++)
         for (int j = 0; j < N; j++) {
-            size_t i = qt_offset(j, a, N);
+            size_t i = j + (size_t)a * N;
             mw->QT[i] = mw->P[j] * conj(mw->XT[i]);
         }
     zmul(N, CblasTrans, mw->YT, CblasNoTrans, mw->QT, mw->PT);
     for (int b = 0; b < N; b++)
         for (int a = 0; a < N; a++) {
-            size_t i = qt_offset(a, b, N);
-            mw->QT[i] = mw->PT[i] + conj(mw->PT[qt_offset(b, a, N)]);
+            size_t i = a + (size_t)b * N;
+            mw->QT[i] = mw->PT[i] + conj(mw->PT[b + (size_t)a * N]);
         }
-    int st = lyapunov(N, mw, mw->QT);
-    if (st) return st;
+    lyapunov(N, mw, mw->QT);
     zmul(N, CblasNoTrans, mw->W, CblasNoTrans, mw->QT, mw->PT);
     zmul(N, CblasNoTrans, mw->PT, CblasConjTrans, mw->W, mw->R);
     double total = 0.0;
-    for (int a = 0; a < N; a++) total += mw->P[a] + creal(mw->R[qt_offset(a, a, N)]);
+    for (int a = 0; a < N; a++) total += mw->P[a] + creal(mw->R[a + (size_t)a * N]);
     for (int b = 0; b < N; b++) /* Hermitian part, normalised */
         for (int a = 0; a <= b; a++) {
-            size_t i = qt_offset(a, b, N), it = qt_offset(b, a, N);
+            size_t i = a + (size_t)b * N, it = b + (size_t)a * N;
             double complex h = 0.5 * (mw->R[i] + conj(mw->R[it])) / total;
             mw->R[i] = h, mw->R[it] = conj(h);
         }
@@ -363,7 +489,7 @@ static void row_dots(int N, const double *X, const double *Y, double *out)
 {
     for (int k = 0; k < N; k++) out[k] = 0.0;
     for (int b = 0; b < N; b++)
-        for (int k = 0; k < N; k++) out[k] += X[qt_offset(k, b, N)] * Y[qt_offset(k, b, N)];
+        for (int k = 0; k < N; k++) out[k] += X[k + (size_t)b * N] * Y[k + (size_t)b * N];
 }
 
 /* site populations p_k = P_k + (C^T-basis R)_kk = P_k + (C Re(R) C^T)_kk */
@@ -393,13 +519,13 @@ static double excited_residual(int N, qt_me_workspace *mw)
 {
     for (int a = 0; a < N; a++)
         for (int k = 0; k < N; k++)
-            mw->Sre[qt_offset(k, a, N)] = mw->P[k] * mw->C[qt_offset(k, a, N)];
+            mw->Sre[k + (size_t)a * N] = mw->P[k] * mw->C[k + (size_t)a * N];
     dmul(N, CblasTrans, mw->V, mw->Sre, mw->Kmat);
     zmul(N, CblasNoTrans, mw->A, CblasNoTrans, mw->R, mw->PT);
     double res = 0.0;
     for (int b = 0; b < N; b++)
         for (int a = 0; a < N; a++) {
-            size_t i = qt_offset(a, b, N), it = qt_offset(b, a, N);
+            size_t i = a + (size_t)b * N, it = b + (size_t)a * N;
             res += cabs(mw->Kmat[i] + mw->Kmat[it] - mw->PT[i] - conj(mw->PT[it]));
         }
     return res;
@@ -409,7 +535,7 @@ static double min_eigenvalue(int N, qt_me_workspace *mw)
 {
     double m = INFINITY;
     for (int k = 0; k < N; k++) m = fmin(m, mw->P[k]);
-    memcpy(mw->Z1, mw->R, qt_square(N) * sizeof(double complex));
+    memcpy(mw->Z1, mw->R, (size_t)N * N * sizeof(double complex));
     double *w = mw->Rre; /* Re(R) is no longer needed */
     lapack_int info = LAPACKE_zheev_work(LAPACK_COL_MAJOR, 'N', 'U', N, mw->Z1, N, w, mw->zwork,
                                          mw->lzwork, mw->rwork);
@@ -419,8 +545,8 @@ static double min_eigenvalue(int N, qt_me_workspace *mw)
 static void observables(int N, qt_me_workspace *mw, qt_result *r)
 {
     double trace = 0.0, energy = 0.0;
-    for (int k = 0; k < N; k++) trace += mw->P[k] + mw->Rre[qt_offset(k, k, N)];
-    for (size_t i = 0; i < qt_square(N); i++) energy += mw->Hx[i] * mw->Rre[i];
+    for (int k = 0; k < N; k++) trace += mw->P[k] + mw->Rre[k + (size_t)k * N];
+    for (size_t i = 0; i < (size_t)N * N; i++) energy += mw->Hx[i] * mw->Rre[i];
     site_populations(N, mw, r->population);
     r->residual = ground_checks(N, mw, r->heat_current) + excited_residual(N, mw);
     r->energy = energy;
@@ -501,9 +627,9 @@ static int local_closed_form(const qt_chain *c, qt_me_workspace *mw, double *em,
     }
     double s = 1.0 / (sum + N * m), rr = m * s;
     for (int k = 0; k < N; k++) mw->P[k] *= s;
-    memset(mw->R, 0, sizeof(double complex) * qt_square(N));
-    memset(mw->Rre, 0, sizeof(double) * qt_square(N));
-    for (int k = 0; k < N; k++) mw->R[qt_offset(k, k, N)] = mw->Rre[qt_offset(k, k, N)] = rr;
+    memset(mw->R, 0, sizeof(double complex) * N * N);
+    memset(mw->Rre, 0, sizeof(double) * N * N);
+    for (int k = 0; k < N; k++) mw->R[k + (size_t)k * N] = mw->Rre[k + (size_t)k * N] = rr;
     return QT_OK;
 }
 
@@ -560,30 +686,29 @@ int qt_chain_rho(const qt_chain *c, const qt_me_workspace *mw, double *re, doubl
 {
     int N = c->N, d = 2 * N;
     if (N > mw->max_N) return QT_ETOOLARGE;
-    memset(re, 0, sizeof(double) * qt_square(d));
-    memset(im, 0, sizeof(double) * qt_square(d));
+    memset(re, 0, sizeof(double) * d * d);
+    memset(im, 0, sizeof(double) * d * d);
     for (int k = 0; k < N; k++) re[k * d + k] = mw->P[k];
     if (mw->sector_basis == 0) { /* R is in the site basis already */
         for (int i = 0; i < N; i++)
             for (int j = 0; j < N; j++) {
-                re[(N + i) * d + N + j] = creal(mw->R[qt_offset(i, j, N)]);
-                im[(N + i) * d + N + j] = cimag(mw->R[qt_offset(i, j, N)]);
+                re[(N + i) * d + N + j] = creal(mw->R[i + (size_t)j * N]);
+                im[(N + i) * d + N + j] = cimag(mw->R[i + (size_t)j * N]);
             }
         return QT_OK;
     }
     for (int i = 0; i < N; i++) {
-        double *tr = re + qt_size(N + i) * qt_size(d),
-               *ti = im + qt_size(N + i) * qt_size(d); /* row scratch */
+        double *tr = re + (size_t)(N + i) * d, *ti = im + (size_t)(N + i) * d; /* row scratch */
         for (int b = 0; b < N; b++) {
             double complex s = 0.0;
-            for (int a = 0; a < N; a++) s += mw->C[qt_offset(i, a, N)] * mw->R[qt_offset(a, b, N)];
+            for (int a = 0; a < N; a++) s += mw->C[i + (size_t)a * N] * mw->R[a + (size_t)b * N];
             tr[b] = creal(s), ti[b] = cimag(s);
         }
         for (int j = 0; j < N; j++) {
             double sr = 0.0, si = 0.0;
             for (int b = 0; b < N; b++) {
-                sr += tr[b] * mw->C[qt_offset(j, b, N)];
-                si += ti[b] * mw->C[qt_offset(j, b, N)];
+                sr += tr[b] * mw->C[j + (size_t)b * N];
+                si += ti[b] * mw->C[j + (size_t)b * N];
             }
             tr[N + j] = sr, ti[N + j] = si;
         }

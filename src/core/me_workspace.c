@@ -8,8 +8,14 @@
 
 #include "me.h"
 
-#define ME_FEATURE_BLOCK 4096 /* packed features per dgemm (me_chain.c) */
-#define ME_NB            64   /* LAPACK block size assumed for work arrays */
+/* packed features per dgemm (me_chain.c): a block of N x feat_block doubles
+ * stays in cache (~1 MiB) between its packing and the dgemm that reads it */
+#define ME_FEATURE_DOUBLES ((size_t)1 << 17)
+#define ME_FEATURE_MIN     128
+#define ME_NB              64 /* LAPACK block size assumed for work arrays */
+/* the Schur route solves this many bytes of sources at once (me_chain.c):
+ * at least 8 sources, all of them while N^3 fits */
+#define ME_SCHUR_BATCH_BYTES ((size_t)448 << 20)
 
 typedef struct {
     char *base;
@@ -27,18 +33,24 @@ static void *take(carve *c, size_t n, size_t size)
 
 static void layout_chain(qt_me_workspace *w, carve *c, int N)
 {
-    size_t nn = qt_size(N) * qt_size(N);
-    w->feat_block = nn < ME_FEATURE_BLOCK ? (int)nn : ME_FEATURE_BLOCK;
-    if (w->feat_block < 1) w->feat_block = 1;
+    size_t nn = (size_t)N * N;
+    size_t fb = ME_FEATURE_DOUBLES / (size_t)(N > 0 ? N : 1);
+    fb = fb < ME_FEATURE_MIN ? ME_FEATURE_MIN : fb;
+    w->feat_block = nn < fb ? (int)nn : (int)fb;
+    if (w->feat_block < 2) w->feat_block = 2;
     w->lzwork = (ME_NB + 2) * N + 64;
     TAKE(c, w->Hx, nn), TAKE(c, w->C, nn), TAKE(c, w->U, nn), TAKE(c, w->V, nn);
     TAKE(c, w->alpha, N);
     TAKE(c, w->A, nn), TAKE(c, w->W, nn), TAKE(c, w->Wi, nn), TAKE(c, w->dA, N), TAKE(c, w->T, nn);
     TAKE(c, w->XT, nn), TAKE(c, w->YT, nn), TAKE(c, w->PT, nn), TAKE(c, w->QT, nn);
     TAKE(c, w->Z1, nn), TAKE(c, w->Z2, nn);
+    size_t batch = ME_SCHUR_BATCH_BYTES / (nn * sizeof(double complex));
+    batch = batch < 8 ? 8 : batch;
+    w->schur_batch = batch > (size_t)N ? N : (int)batch;
+    TAKE(c, w->Xb, nn * w->schur_batch);
+    TAKE(c, w->Xd, (size_t)N * w->schur_batch * QT_ME_SCHUR_LB), TAKE(c, w->PQs, 4 * nn);
     TAKE(c, w->Kmat, nn);
-    size_t features = qt_size(N) * qt_size(w->feat_block);
-    TAKE(c, w->F, features), TAKE(c, w->G, features);
+    TAKE(c, w->F, (size_t)N * w->feat_block), TAKE(c, w->G, (size_t)N * w->feat_block);
     TAKE(c, w->P, N), TAKE(c, w->R, nn), TAKE(c, w->Rre, nn), TAKE(c, w->Sre, nn),
         TAKE(c, w->site_diag, N);
     TAKE(c, w->gwork, (size_t)N * (QT_GTH_BLOCK + 1));
@@ -48,7 +60,7 @@ static void layout_chain(qt_me_workspace *w, carve *c, int N)
 
 static void layout_dense(qt_me_workspace *w, carve *c, int d)
 {
-    size_t K = qt_size(d), dd = K * K, D = dd;
+    size_t dd = (size_t)d * d, D = dd, K = d;
     w->ldwork = (ME_NB + 2) * d + 4 * (int)dd;
     w->zheev_lwork = (ME_NB + 1) * d + 8;
     TAKE(c, w->ops.H, dd), TAKE(c, w->ops.X, K * dd), TAKE(c, w->ops.L, K * dd);
@@ -103,6 +115,8 @@ qt_me_workspace *qt_me_workspace_alloc(int max_N, int dense_max_d)
     w->dense_max_d = dense_max_d;
     w->bytes = sizeof(*w) + n + 64;
     w->tol = QT_DEFAULT_TOL;
+    w->eigen_cond_max = QT_ME_EIGEN_COND_MAX;
+    w->schur_chunk = QT_ME_SCHUR_LB;
     return w;
 }
 

@@ -122,6 +122,119 @@ static void redfield_schur_path_matches_dense(void **state)
     f->mw->force_schur = 0;
 }
 
+/* The Schur route with several batches of sources and narrow coupling
+ * chunks (the paths a long chain takes) on the random chains. */
+static void redfield_batched_schur_matches_dense(void **state)
+{
+    fixture *f = *state;
+    int batch = f->mw->schur_batch, chunk = f->mw->schur_chunk;
+    f->mw->force_schur = 1, f->mw->schur_batch = 3, f->mw->schur_chunk = 2;
+    sweep_random_chains(state, QT_ME_REDFIELD, qt_chain_redfield_solve);
+    f->mw->force_schur = 0, f->mw->schur_batch = batch, f->mw->schur_chunk = chunk;
+}
+
+/* Gamma = 1 or 3, above the level spacing, and weak tunnelling: the
+ * generator of the excited block is far from normal, so the solver leaves
+ * the eigenvectors for the Schur route on its own; sector = dense. */
+static void redfield_strong_coupling_matches_dense(void **state)
+{
+    fixture *f = *state;
+    uint64_t s = 0x5eedull;
+    int schur = 0;
+    double worst = 0.0, h[N_MAX], g[N_MAX], T[N_MAX];
+    for (int t = 0; t < 12; t++) {
+        int N = 8 + 4 * (t % 4);
+        double TL = uniform(&s, 0.5, 1.0), TR = uniform(&s, 0.05, 0.2), g0 = uniform(&s, 0.03, 0.1);
+        for (int k = 0; k < N; k++) {
+            h[k] = t % 2 ? 1.0 : uniform(&s, 0.95, 1.05);
+            g[k] = t % 2 ? g0 : uniform(&s, 0.03, 0.1);
+            T[k] = TL + (TR - TL) * k / (N - 1);
+        }
+        test_chain_init(&f->tc, N, h, g, T, t % 3 ? 1.0 : 3.0, QT_SPECTRAL_FLAT, QT_BATH_QUANTUM);
+        worst = fmax(worst, compare_with_dense(f, qt_chain_redfield_solve, QT_ME_REDFIELD));
+        schur += f->mw->schur;
+    }
+    print_message("Schur route in %d of 12; largest |rho_sector - rho_dense| = %.3g\n", schur,
+                  worst);
+    assert_true(schur >= 3);
+}
+
+/* chain of test_ill_conditioned: cond(eigenvectors) ~ 6e4, so that the
+ * eigenvector elimination loses ~1e-7 */
+static void ill_conditioned_chain(fixture *f)
+{
+    double h[N_MAX], g[N_MAX], T[N_MAX];
+    for (int k = 0; k < 20; k++) h[k] = 1.0, g[k] = 0.045, T[k] = 0.8 - 0.7 * k / 19.0;
+    test_chain_init(&f->tc, 20, h, g, T, 1.0, QT_SPECTRAL_FLAT, QT_BATH_QUANTUM);
+}
+
+/* The a-posteriori check: with the condition guard off, the eigenvector
+ * route runs on an ill-conditioned generator, its residual is beyond
+ * rounding, and the solve is redone on the Schur route (= dense). With the
+ * guard on, the Schur route is taken at once. */
+static void redfield_residual_check_falls_back_to_schur(void **state)
+{
+    fixture *f = *state;
+    ill_conditioned_chain(f);
+    f->mw->eigen_cond_max = INFINITY;
+    compare_with_dense(f, qt_chain_redfield_solve, QT_ME_REDFIELD);
+    assert_int_equal(f->mw->schur, 1);
+    f->mw->eigen_cond_max = QT_ME_EIGEN_COND_MAX;
+    compare_with_dense(f, qt_chain_redfield_solve, QT_ME_REDFIELD);
+    assert_int_equal(f->mw->schur, 1);
+}
+
+/* largest |P - P'|, |R - R'| of two solves (P, R copied from mw first) */
+static double sector_difference(const qt_me_workspace *mw, int N, const double *P,
+                                const double complex *R)
+{
+    double d = 0.0;
+    for (int k = 0; k < N; k++) d = fmax(d, fabs(P[k] - mw->P[k]));
+    for (size_t i = 0; i < (size_t)N * (size_t)N; i++) d = fmax(d, cabs(R[i] - mw->R[i]));
+    return d;
+}
+
+/* Long chains (N = 128, beyond the dense reference): where the eigenvectors
+ * are well conditioned, the eigenvector route and the Schur route (several
+ * batches, narrow chunks) agree; at Gamma = 1 with weak tunnelling only the
+ * Schur route is taken, and its sector residual (the generator applied to
+ * the result in the sector basis) is at rounding, the heat currents sum to 0. */
+static void redfield_long_chain_routes_agree(void **state)
+{
+    (void)state;
+    enum { N = 128 };
+    test_chain *tc = calloc(1, sizeof(*tc));
+    qt_me_workspace *mw = qt_me_workspace_alloc(N, 0);
+    qt_result *r = qt_result_alloc(N);
+    double *P = malloc(N * sizeof(double)), h[N], g[N], T[N];
+    double complex *R = malloc((size_t)N * N * sizeof(double complex));
+    for (int k = 0; k < N; k++) h[k] = 3.0, g[k] = 0.6, T[k] = 2.0 - 1.5 * k / (N - 1.0);
+    test_chain_init(tc, N, h, g, T, 0.01, QT_SPECTRAL_OHMIC, QT_BATH_QUANTUM);
+    assert_int_equal(qt_chain_redfield_solve(&tc->c, mw, r), QT_OK);
+    assert_int_equal(mw->schur, 0);
+    memcpy(P, mw->P, N * sizeof(double));
+    memcpy(R, mw->R, (size_t)N * N * sizeof(double complex));
+    mw->force_schur = 1, mw->schur_batch = 37, mw->schur_chunk = 16;
+    assert_int_equal(qt_chain_redfield_solve(&tc->c, mw, r), QT_OK);
+    double diff = sector_difference(mw, N, P, R);
+    print_message("N = %d: eigenvector and Schur routes differ by %.3g\n", N, diff);
+    assert_true(diff < 1e-11);
+    mw->force_schur = 0;
+    for (int k = 0; k < N; k++) h[k] = 1.0, g[k] = 0.1, T[k] = 0.8 - 0.7 * k / (N - 1.0);
+    test_chain_init(tc, N, h, g, T, 1.0, QT_SPECTRAL_FLAT, QT_BATH_QUANTUM);
+    assert_int_equal(qt_chain_redfield_solve(&tc->c, mw, r), QT_OK);
+    assert_int_equal(mw->schur, 1);
+    double sumJ = 0.0, scale = 0.0;
+    for (int k = 0; k < N; k++) sumJ += r->heat_current[k], scale += fabs(r->heat_current[k]);
+    print_message("N = %d, Gamma = 1: residual %.3g, sum J %.3g of %.3g\n", N, r->residual, sumJ,
+                  scale);
+    assert_true(r->residual < 1e-13 * N && r->trace_error < 1e-13);
+    assert_close(sumJ, 0.0, 1e-12 * fmax(scale, 1.0));
+    free(P), free(R), free(tc);
+    qt_result_free(&r);
+    qt_me_workspace_free(&mw);
+}
+
 static void local_closed_form_matches_dense(void **state)
 {
     sweep_random_chains(state, QT_ME_LOCAL, qt_chain_local_solve);
@@ -384,6 +497,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(redfield_sector_matches_dense, setup, teardown),
         cmocka_unit_test_setup_teardown(redfield_schur_path_matches_dense, setup, teardown),
+        cmocka_unit_test_setup_teardown(redfield_batched_schur_matches_dense, setup, teardown),
+        cmocka_unit_test_setup_teardown(redfield_strong_coupling_matches_dense, setup, teardown),
+        cmocka_unit_test_setup_teardown(redfield_residual_check_falls_back_to_schur, setup,
+                                        teardown),
+        cmocka_unit_test(redfield_long_chain_routes_agree),
         cmocka_unit_test_setup_teardown(local_closed_form_matches_dense, setup, teardown),
         cmocka_unit_test_setup_teardown(local_elimination_matches_dense, setup, teardown),
         cmocka_unit_test_setup_teardown(local_sites_in_boltzmann_ratio, setup, teardown),

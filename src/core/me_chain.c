@@ -43,14 +43,14 @@ static qt_bath_params chain_bath(const qt_chain *c, int k)
 static int redfield_setup(const qt_chain *c, qt_me_workspace *mw)
 {
     int N = c->N;
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     memset(mw->Hx, 0, nn * sizeof(double));
-    for (int a = 0; a < N; a++) mw->Hx[a + (size_t)a * N] = c->eps[a];
+    for (int a = 0; a < N; a++) mw->Hx[qt_offset(a, a, N)] = c->eps[a];
     for (int k = 0; k < N; k++) {
         qt_bath_params b = chain_bath(c, k);
         mw->alpha[k] = 0.0;
         for (int a = 0; a < N; a++) {
-            size_t i = k + (size_t)a * N;
+            size_t i = qt_offset(k, a, N);
             double ck = c->psi[i];
             double em = rate_of(&b, c->eps[a], mw->tol), ab = rate_of(&b, -c->eps[a], mw->tol);
             if ((isinf(em) || isinf(ab)) && fabs(ck) > QT_X_ZERO) return QT_EDIVERGENT;
@@ -67,18 +67,18 @@ static int redfield_setup(const qt_chain *c, qt_me_workspace *mw)
 static int local_setup(const qt_chain *c, qt_me_workspace *mw)
 {
     int N = c->N;
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     memset(mw->Hx, 0, nn * sizeof(double));
     memset(mw->C, 0, nn * sizeof(double));
     memset(mw->U, 0, nn * sizeof(double));
     memset(mw->V, 0, nn * sizeof(double));
     for (int k = 0; k < N; k++) {
-        size_t i = k + (size_t)k * N;
+        size_t i = qt_offset(k, k, N);
         qt_bath_params b = chain_bath(c, k);
         double em = rate_of(&b, c->h[k], mw->tol), ab = rate_of(&b, -c->h[k], mw->tol);
         if (isinf(em) || isinf(ab)) return QT_EDIVERGENT;
         mw->Hx[i] = c->h[k];
-        if (k + 1 < N) mw->Hx[i + 1] = mw->Hx[i + N] = c->g[k];
+        if (k + 1 < N) mw->Hx[i + 1] = mw->Hx[i + qt_size(N)] = c->g[k];
         mw->C[i] = 1.0, mw->U[i] = em, mw->V[i] = 0.5 * ab;
         mw->alpha[k] = ab;
     }
@@ -101,7 +101,7 @@ static void zmul(int N, CBLAS_TRANSPOSE ta, const double complex *A, CBLAS_TRANS
 /* Schur form A = Z T Z^dag (Z in W, T in mw->T, its diagonal in dA) */
 static int schur_form(int N, qt_me_workspace *mw)
 {
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     lapack_int sdim = 0;
     memcpy(mw->T, mw->A, nn * sizeof(double complex));
     lapack_int info = LAPACKE_zgees_work(LAPACK_COL_MAJOR, 'V', 'N', NULL, N, mw->T, N, &sdim,
@@ -113,7 +113,7 @@ static int schur_form(int N, qt_me_workspace *mw)
 static int use_schur(int N, qt_me_workspace *mw)
 {
     for (int b = 0; b < N; b++)
-        for (int a = 0; a < N; a++) mw->Wi[b + (size_t)a * N] = conj(mw->W[a + (size_t)b * N]);
+        for (int a = 0; a < N; a++) mw->Wi[qt_offset(b, a, N)] = conj(mw->W[qt_offset(a, b, N)]);
     mw->schur = 1;
     return QT_OK;
 }
@@ -121,14 +121,14 @@ static int use_schur(int N, qt_me_workspace *mw)
 /* eigenvectors Z V of A from those V of T, columns of unit 2-norm, into Z1 */
 static int eigenvectors(int N, qt_me_workspace *mw)
 {
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     lapack_int m = 0;
     memcpy(mw->Z1, mw->W, nn * sizeof(double complex));
     if (LAPACKE_ztrevc_work(LAPACK_COL_MAJOR, 'R', 'B', NULL, N, mw->T, N, NULL, 1, mw->Z1, N, N,
                             &m, mw->zwork, mw->rwork))
         return QT_ELAPACK;
     for (int a = 0; a < N; a++) {
-        double complex *v = mw->Z1 + (size_t)a * N;
+        double complex *v = mw->Z1 + qt_size(a) * qt_size(N);
         double norm = cblas_dznrm2(N, v, 1);
         for (int i = 0; i < N; i++) v[i] /= norm;
     }
@@ -139,7 +139,7 @@ static int eigenvectors(int N, qt_me_workspace *mw)
  * when they are well conditioned (else the Schur route) */
 static int diagonalise(int N, qt_me_workspace *mw)
 {
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, N, N, N, 0.5, mw->C, N, mw->U, N, 0.0,
                 mw->Sre, N);
     for (size_t i = 0; i < nn; i++) mw->A[i] = I * mw->Hx[i] + mw->Sre[i];
@@ -169,7 +169,7 @@ static int diagonalise(int N, qt_me_workspace *mw)
 /* XT[j + a N] = x_ja, YT = y, PT[k + a N] = p_ka, QT = q; Z1 = Cauchy matrix */
 static void transform(int N, qt_me_workspace *mw)
 {
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     to_complex(nn, mw->C, mw->Z2);
     zmul(N, CblasNoTrans, mw->Z2, CblasTrans, mw->Wi, mw->XT);
     for (size_t i = 0; i < nn; i++) mw->Z1[i] = conj(mw->W[i]);
@@ -184,7 +184,8 @@ static void transform(int N, qt_me_workspace *mw)
         qi[i] = cimag(mw->QT[i]);
     if (mw->schur) return;
     for (int b = 0; b < N; b++)
-        for (int a = 0; a < N; a++) mw->Z1[a + (size_t)b * N] = 1.0 / (mw->dA[a] + conj(mw->dA[b]));
+        for (int a = 0; a < N; a++)
+            mw->Z1[qt_offset(a, b, N)] = 1.0 / (mw->dA[a] + conj(mw->dA[b]));
 }
 
 /* features of the pair (a, b), a <= b, into F columns t (and t + 1): the
@@ -193,10 +194,12 @@ static void transform(int N, qt_me_workspace *mw)
  * parts (PQs) so that the loops vectorise */
 static int pack_features(int N, qt_me_workspace *mw, int a, int b, int t)
 {
-    size_t nn = (size_t)N * N;
-    const double *pra = mw->PQs + (size_t)a * N, *pia = pra + nn, *qra = pia + nn, *qia = qra + nn;
-    const double *prb = mw->PQs + (size_t)b * N, *pib = prb + nn, *qrb = pib + nn, *qib = qrb + nn;
-    double *F0 = mw->F + (size_t)t * N;
+    size_t nn = qt_square(N);
+    const double *pra = mw->PQs + qt_size(a) * qt_size(N), *pia = pra + nn, *qra = pia + nn,
+                 *qia = qra + nn;
+    const double *prb = mw->PQs + qt_size(b) * qt_size(N), *pib = prb + nn, *qrb = pib + nn,
+                 *qib = qrb + nn;
+    double *F0 = mw->F + qt_size(t) * qt_size(N);
     if (a == b) {
         for (int k = 0; k < N; k++) F0[k] = pra[k] * qra[k] - pia[k] * qia[k];
         return 1;
@@ -213,10 +216,12 @@ static int pack_features(int N, qt_me_workspace *mw, int a, int b, int t)
  * G columns t (and t + 1) */
 static int pack_pair(int N, qt_me_workspace *mw, int a, int b, int t)
 {
-    const double complex *xa = mw->XT + (size_t)a * N, *xb = mw->XT + (size_t)b * N;
-    const double complex *ya = mw->YT + (size_t)a * N, *yb = mw->YT + (size_t)b * N;
-    double complex cab = mw->Z1[a + (size_t)b * N];
-    double *G0 = mw->G + (size_t)t * N, *G1 = G0 + N;
+    const double complex *xa = mw->XT + qt_size(a) * qt_size(N),
+                         *xb = mw->XT + qt_size(b) * qt_size(N);
+    const double complex *ya = mw->YT + qt_size(a) * qt_size(N),
+                         *yb = mw->YT + qt_size(b) * qt_size(N);
+    double complex cab = mw->Z1[qt_offset(a, b, N)];
+    double *G0 = mw->G + qt_size(t) * qt_size(N), *G1 = G0 + N;
     if (a == b) {
         for (int j = 0; j < N; j++) G0[j] = 2.0 * creal(cab) * creal(ya[j] * conj(xa[j]));
         return pack_features(N, mw, a, b, t);
@@ -257,7 +262,7 @@ static void eliminate_eigen(int N, qt_me_workspace *mw)
  * term for the whole batch, and each shifted triangular solve one ztrsm. */
 static double complex *xb_at(const qt_me_workspace *mw, int N, int nb, int jj, int a, int b)
 {
-    return mw->Xb + jj + (size_t)nb * (a + (size_t)N * b);
+    return mw->Xb + jj + qt_size(nb) * qt_offset(a, b, N);
 }
 
 /* the sources of j0 .. j0 + nb - 1 (whole columns: rows below the diagonal
@@ -265,10 +270,10 @@ static double complex *xb_at(const qt_me_workspace *mw, int N, int nb, int jj, i
 static void schur_sources(int N, qt_me_workspace *mw, int j0, int nb)
 {
     for (int b = 0; b < N; b++) {
-        const double complex *xb = mw->XT + j0 + (size_t)b * N, *yb = mw->YT + j0 + (size_t)b * N;
+        const double complex *xb = mw->XT + qt_offset(j0, b, N), *yb = mw->YT + qt_offset(j0, b, N);
         for (int a = 0; a < N; a++) {
-            const double complex *xa = mw->XT + j0 + (size_t)a * N,
-                                 *ya = mw->YT + j0 + (size_t)a * N;
+            const double complex *xa = mw->XT + qt_offset(j0, a, N),
+                                 *ya = mw->YT + qt_offset(j0, a, N);
             double complex *s = xb_at(mw, N, nb, 0, a, b);
             for (int jj = 0; jj < nb; jj++) s[jj] = ya[jj] * conj(xb[jj]) + xa[jj] * conj(yb[jj]);
         }
@@ -287,15 +292,16 @@ static void schur_couple(int N, qt_me_workspace *mw, int nb, int b0, int b1, int
         int c0 = c1 - chunk > b0 ? c1 - chunk : b0, w = c1 - c0;
         /* X(0:c1, b) -= sum_e X(0:c1, e) conj(T_be) */
         cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb * c1, w, K, &minus,
-                    xb_at(mw, N, nb, 0, 0, e0), ld, mw->T + c0 + (size_t)e0 * N, N, &one,
+                    xb_at(mw, N, nb, 0, 0, e0), ld, mw->T + qt_offset(c0, e0, N), N, &one,
                     xb_at(mw, N, nb, 0, 0, c0), ld);
         /* D[(jj, b), a] = sum_e X(b, e) conj(T_ae), then X(a, b) -= conj(D), a <= b */
         cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb * w, c1, K, &one,
-                    xb_at(mw, N, nb, 0, c0, e0), ld, mw->T + (size_t)e0 * N, N, &zero, D, nb * w);
+                    xb_at(mw, N, nb, 0, c0, e0), ld, mw->T + qt_size(e0) * qt_size(N), N, &zero, D,
+                    nb * w);
         for (int b = c0; b < c1; b++)
             for (int a = 0; a <= b; a++) {
                 double complex *x = xb_at(mw, N, nb, 0, a, b);
-                const double complex *d = D + (size_t)nb * ((b - c0) + (size_t)w * a);
+                const double complex *d = D + qt_size(nb) * qt_offset(b - c0, a, w);
                 for (int jj = 0; jj < nb; jj++) x[jj] -= conj(d[jj]);
             }
     }
@@ -309,18 +315,19 @@ static void schur_column(int N, qt_me_workspace *mw, int nb, int b, int b1)
     int m = b1 - b - 1, ld = N * nb;
     double complex *row = mw->zwork, *x = xb_at(mw, N, nb, 0, 0, b), *T = mw->T, *E = mw->Xd;
     if (m > 0) {
-        for (int e = 0; e < m; e++) row[e] = conj(T[b + (size_t)(b + 1 + e) * N]);
+        for (int e = 0; e < m; e++) row[e] = conj(T[qt_offset(b, b + 1 + e, N)]);
         cblas_zgemv(CblasColMajor, CblasNoTrans, nb * (b + 1), m, &minus,
                     xb_at(mw, N, nb, 0, 0, b + 1), ld, row, 1, &one, x, 1);
         cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, nb, b + 1, m, &one,
-                    xb_at(mw, N, nb, 0, b, b + 1), ld, T + (size_t)(b + 1) * N, N, &zero, E, nb);
-        for (size_t i = 0; i < (size_t)nb * (b + 1); i++) x[i] -= conj(E[i]);
+                    xb_at(mw, N, nb, 0, b, b + 1), ld, T + qt_size(b + 1) * qt_size(N), N, &zero, E,
+                    nb);
+        for (size_t i = 0; i < qt_size(nb) * qt_size(b + 1); i++) x[i] -= conj(E[i]);
     }
     double complex shift = conj(mw->dA[b]); /* dA = diag(T) on the Schur route */
-    for (int a = 0; a <= b; a++) T[a + (size_t)a * N] = mw->dA[a] + shift;
+    for (int a = 0; a <= b; a++) T[qt_offset(a, a, N)] = mw->dA[a] + shift;
     cblas_ztrsm(CblasColMajor, CblasRight, CblasUpper, CblasTrans, CblasNonUnit, nb, b + 1, &one, T,
                 N, x, nb);
-    for (int a = 0; a <= b; a++) T[a + (size_t)a * N] = mw->dA[a];
+    for (int a = 0; a <= b; a++) T[qt_offset(a, a, N)] = mw->dA[a];
 }
 
 /* columns [b0, b1), their coupling to the columns >= b1 already applied:
@@ -341,7 +348,7 @@ static void schur_solve_range(int N, qt_me_workspace *mw, int nb, int b0, int b1
 static void schur_readout(int N, qt_me_workspace *mw, int j0, int nb)
 {
     int t = 0, first = 1;
-    double *K = mw->Kmat + (size_t)j0 * N;
+    double *K = mw->Kmat + qt_size(j0) * qt_size(N);
     for (int a = 0; a < N; a++)
         for (int b = a; b < N; b++) {
             if (t + 2 > mw->feat_block && t > 0) {
@@ -350,7 +357,7 @@ static void schur_readout(int N, qt_me_workspace *mw, int j0, int nb)
                 first = 0, t = 0;
             }
             const double complex *x = xb_at(mw, N, nb, 0, a, b);
-            double *G0 = mw->G + (size_t)nb * t, *G1 = G0 + nb;
+            double *G0 = mw->G + qt_size(nb) * qt_size(t), *G1 = G0 + nb;
             for (int jj = 0; jj < nb; jj++) G0[jj] = creal(x[jj]);
             if (a != b)
                 for (int jj = 0; jj < nb; jj++) G1[jj] = cimag(x[jj]);
@@ -378,7 +385,7 @@ static int eliminate_schur(int N, qt_me_workspace *mw)
  * (Xb with nb = 1 is S's column-major layout) for the Schur form. */
 static void lyapunov(int N, qt_me_workspace *mw, double complex *S)
 {
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     if (!mw->schur) {
         for (size_t i = 0; i < nn; i++) S[i] *= mw->Z1[i];
         return;
@@ -387,8 +394,8 @@ static void lyapunov(int N, qt_me_workspace *mw, double complex *S)
     schur_solve_range(N, mw, 1, 0, N);
     for (int b = 0; b < N; b++)
         for (int a = 0; a <= b; a++) {
-            S[a + (size_t)b * N] = mw->Xb[a + (size_t)b * N];
-            S[b + (size_t)a * N] = conj(mw->Xb[a + (size_t)b * N]);
+            S[qt_offset(a, b, N)] = mw->Xb[qt_offset(a, b, N)];
+            S[qt_offset(b, a, N)] = conj(mw->Xb[qt_offset(a, b, N)]);
         }
 }
 
@@ -406,7 +413,7 @@ static int ground_populations(int N, qt_me_workspace *mw)
     int nonneg = 1;
     for (int j = 0; j < N && nonneg; j++)
         for (int k = 0; k < N; k++)
-            if (k != j && !(K[k + (size_t)j * N] >= 0.0)) nonneg = 0;
+            if (k != j && !(K[qt_offset(k, j, N)] >= 0.0)) nonneg = 0;
     if (N == 1) {
         mw->P[0] = 1.0;
         return QT_OK;
@@ -419,22 +426,22 @@ static int ground_populations(int N, qt_me_workspace *mw)
     for (int j = 0; j < N; j++) {
         cs[j] = 0.0;
         for (int k = 1; k < N; k++) {
-            double m = K[k + (size_t)j * N] - (k == j ? mw->alpha[k] : 0.0);
-            M[k + (size_t)j * N] = m;
+            double m = K[qt_offset(k, j, N)] - (k == j ? mw->alpha[k] : 0.0);
+            M[qt_offset(k, j, N)] = m;
             cs[j] = fmax(cs[j], fabs(m));
         }
         cs[j] = cs[j] > 0.0 ? 1.0 / cs[j] : 1.0;
-        M[(size_t)j * N] = 1.0; /* normalisation row: sum_j P_j = 1 */
+        M[qt_size(j) * qt_size(N)] = 1.0; /* normalisation row: sum_j P_j = 1 */
     }
     for (int k = 0; k < N; k++) rs[k] = 0.0;
     for (int j = 0; j < N; j++)
         for (int k = 0; k < N; k++) {
-            M[k + (size_t)j * N] *= cs[j];
-            rs[k] = fmax(rs[k], fabs(M[k + (size_t)j * N]));
+            M[qt_offset(k, j, N)] *= cs[j];
+            rs[k] = fmax(rs[k], fabs(M[qt_offset(k, j, N)]));
         }
     for (int k = 0; k < N; k++) rs[k] = rs[k] > 0.0 ? 1.0 / rs[k] : 1.0;
     for (int j = 0; j < N; j++)
-        for (int k = 0; k < N; k++) M[k + (size_t)j * N] *= rs[k];
+        for (int k = 0; k < N; k++) M[qt_offset(k, j, N)] *= rs[k];
     for (int k = 0; k < N; k++) mw->P[k] = k == 0 ? rs[0] : 0.0;
     double anorm = LAPACKE_dlange_work(LAPACK_COL_MAJOR, '1', N, N, M, N, work);
     if (LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, N, N, M, N, mw->ipiv)) return QT_ENOTUNIQUE;
@@ -451,26 +458,26 @@ static int ground_populations(int N, qt_me_workspace *mw)
 /* R = W (Cauchy o (S + S^dag)) W^dag, S = Y^T diag(P) X^*; then trace 1 */
 static int excited_block(int N, qt_me_workspace *mw)
 {
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     for (int a = 0; a < N; a++)
         for (int j = 0; j < N; j++) {
-            size_t i = j + (size_t)a * N;
+            size_t i = qt_offset(j, a, N);
             mw->QT[i] = mw->P[j] * conj(mw->XT[i]);
         }
     zmul(N, CblasTrans, mw->YT, CblasNoTrans, mw->QT, mw->PT);
     for (int b = 0; b < N; b++)
         for (int a = 0; a < N; a++) {
-            size_t i = a + (size_t)b * N;
-            mw->QT[i] = mw->PT[i] + conj(mw->PT[b + (size_t)a * N]);
+            size_t i = qt_offset(a, b, N);
+            mw->QT[i] = mw->PT[i] + conj(mw->PT[qt_offset(b, a, N)]);
         }
     lyapunov(N, mw, mw->QT);
     zmul(N, CblasNoTrans, mw->W, CblasNoTrans, mw->QT, mw->PT);
     zmul(N, CblasNoTrans, mw->PT, CblasConjTrans, mw->W, mw->R);
     double total = 0.0;
-    for (int a = 0; a < N; a++) total += mw->P[a] + creal(mw->R[a + (size_t)a * N]);
+    for (int a = 0; a < N; a++) total += mw->P[a] + creal(mw->R[qt_offset(a, a, N)]);
     for (int b = 0; b < N; b++) /* Hermitian part, normalised */
         for (int a = 0; a <= b; a++) {
-            size_t i = a + (size_t)b * N, it = b + (size_t)a * N;
+            size_t i = qt_offset(a, b, N), it = qt_offset(b, a, N);
             double complex h = 0.5 * (mw->R[i] + conj(mw->R[it])) / total;
             mw->R[i] = h, mw->R[it] = conj(h);
         }
@@ -489,7 +496,7 @@ static void row_dots(int N, const double *X, const double *Y, double *out)
 {
     for (int k = 0; k < N; k++) out[k] = 0.0;
     for (int b = 0; b < N; b++)
-        for (int k = 0; k < N; k++) out[k] += X[k + (size_t)b * N] * Y[k + (size_t)b * N];
+        for (int k = 0; k < N; k++) out[k] += X[qt_offset(k, b, N)] * Y[qt_offset(k, b, N)];
 }
 
 /* site populations p_k = P_k + (C^T-basis R)_kk = P_k + (C Re(R) C^T)_kk */
@@ -519,13 +526,13 @@ static double excited_residual(int N, qt_me_workspace *mw)
 {
     for (int a = 0; a < N; a++)
         for (int k = 0; k < N; k++)
-            mw->Sre[k + (size_t)a * N] = mw->P[k] * mw->C[k + (size_t)a * N];
+            mw->Sre[qt_offset(k, a, N)] = mw->P[k] * mw->C[qt_offset(k, a, N)];
     dmul(N, CblasTrans, mw->V, mw->Sre, mw->Kmat);
     zmul(N, CblasNoTrans, mw->A, CblasNoTrans, mw->R, mw->PT);
     double res = 0.0;
     for (int b = 0; b < N; b++)
         for (int a = 0; a < N; a++) {
-            size_t i = a + (size_t)b * N, it = b + (size_t)a * N;
+            size_t i = qt_offset(a, b, N), it = qt_offset(b, a, N);
             res += cabs(mw->Kmat[i] + mw->Kmat[it] - mw->PT[i] - conj(mw->PT[it]));
         }
     return res;
@@ -535,7 +542,7 @@ static double min_eigenvalue(int N, qt_me_workspace *mw)
 {
     double m = INFINITY;
     for (int k = 0; k < N; k++) m = fmin(m, mw->P[k]);
-    memcpy(mw->Z1, mw->R, (size_t)N * N * sizeof(double complex));
+    memcpy(mw->Z1, mw->R, qt_square(N) * sizeof(double complex));
     double *w = mw->Rre; /* Re(R) is no longer needed */
     lapack_int info = LAPACKE_zheev_work(LAPACK_COL_MAJOR, 'N', 'U', N, mw->Z1, N, w, mw->zwork,
                                          mw->lzwork, mw->rwork);
@@ -545,8 +552,8 @@ static double min_eigenvalue(int N, qt_me_workspace *mw)
 static void observables(int N, qt_me_workspace *mw, qt_result *r)
 {
     double trace = 0.0, energy = 0.0;
-    for (int k = 0; k < N; k++) trace += mw->P[k] + mw->Rre[k + (size_t)k * N];
-    for (size_t i = 0; i < (size_t)N * N; i++) energy += mw->Hx[i] * mw->Rre[i];
+    for (int k = 0; k < N; k++) trace += mw->P[k] + mw->Rre[qt_offset(k, k, N)];
+    for (size_t i = 0; i < qt_square(N); i++) energy += mw->Hx[i] * mw->Rre[i];
     site_populations(N, mw, r->population);
     r->residual = ground_checks(N, mw, r->heat_current) + excited_residual(N, mw);
     r->energy = energy;
@@ -627,9 +634,9 @@ static int local_closed_form(const qt_chain *c, qt_me_workspace *mw, double *em,
     }
     double s = 1.0 / (sum + N * m), rr = m * s;
     for (int k = 0; k < N; k++) mw->P[k] *= s;
-    memset(mw->R, 0, sizeof(double complex) * N * N);
-    memset(mw->Rre, 0, sizeof(double) * N * N);
-    for (int k = 0; k < N; k++) mw->R[k + (size_t)k * N] = mw->Rre[k + (size_t)k * N] = rr;
+    memset(mw->R, 0, sizeof(double complex) * qt_square(N));
+    memset(mw->Rre, 0, sizeof(double) * qt_square(N));
+    for (int k = 0; k < N; k++) mw->R[qt_offset(k, k, N)] = mw->Rre[qt_offset(k, k, N)] = rr;
     return QT_OK;
 }
 
@@ -686,29 +693,30 @@ int qt_chain_rho(const qt_chain *c, const qt_me_workspace *mw, double *re, doubl
 {
     int N = c->N, d = 2 * N;
     if (N > mw->max_N) return QT_ETOOLARGE;
-    memset(re, 0, sizeof(double) * d * d);
-    memset(im, 0, sizeof(double) * d * d);
+    memset(re, 0, sizeof(double) * qt_square(d));
+    memset(im, 0, sizeof(double) * qt_square(d));
     for (int k = 0; k < N; k++) re[k * d + k] = mw->P[k];
     if (mw->sector_basis == 0) { /* R is in the site basis already */
         for (int i = 0; i < N; i++)
             for (int j = 0; j < N; j++) {
-                re[(N + i) * d + N + j] = creal(mw->R[i + (size_t)j * N]);
-                im[(N + i) * d + N + j] = cimag(mw->R[i + (size_t)j * N]);
+                re[(N + i) * d + N + j] = creal(mw->R[qt_offset(i, j, N)]);
+                im[(N + i) * d + N + j] = cimag(mw->R[qt_offset(i, j, N)]);
             }
         return QT_OK;
     }
     for (int i = 0; i < N; i++) {
-        double *tr = re + (size_t)(N + i) * d, *ti = im + (size_t)(N + i) * d; /* row scratch */
+        double *tr = re + qt_size(N + i) * qt_size(d),
+               *ti = im + qt_size(N + i) * qt_size(d); /* row scratch */
         for (int b = 0; b < N; b++) {
             double complex s = 0.0;
-            for (int a = 0; a < N; a++) s += mw->C[i + (size_t)a * N] * mw->R[a + (size_t)b * N];
+            for (int a = 0; a < N; a++) s += mw->C[qt_offset(i, a, N)] * mw->R[qt_offset(a, b, N)];
             tr[b] = creal(s), ti[b] = cimag(s);
         }
         for (int j = 0; j < N; j++) {
             double sr = 0.0, si = 0.0;
             for (int b = 0; b < N; b++) {
-                sr += tr[b] * mw->C[j + (size_t)b * N];
-                si += ti[b] * mw->C[j + (size_t)b * N];
+                sr += tr[b] * mw->C[qt_offset(j, b, N)];
+                si += ti[b] * mw->C[qt_offset(j, b, N)];
             }
             tr[N + j] = sr, ti[N + j] = si;
         }

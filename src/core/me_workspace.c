@@ -29,48 +29,51 @@ static void *take(carve *c, size_t n, size_t size)
     return c->base ? c->base + o : NULL;
 }
 
-#define TAKE(c, ptr, n) ((ptr) = take((c), (size_t)(n), sizeof(*(ptr))))
+#define TAKE(c, ptr, n) ((ptr) = take((c), (n), sizeof(*(ptr))))
 
 static void layout_chain(qt_me_workspace *w, carve *c, int N)
 {
-    size_t nn = (size_t)N * N;
+    size_t nn = qt_square(N);
     size_t fb = ME_FEATURE_DOUBLES / (size_t)(N > 0 ? N : 1);
     fb = fb < ME_FEATURE_MIN ? ME_FEATURE_MIN : fb;
     w->feat_block = nn < fb ? (int)nn : (int)fb;
     if (w->feat_block < 2) w->feat_block = 2;
     w->lzwork = (ME_NB + 2) * N + 64;
     TAKE(c, w->Hx, nn), TAKE(c, w->C, nn), TAKE(c, w->U, nn), TAKE(c, w->V, nn);
-    TAKE(c, w->alpha, N);
-    TAKE(c, w->A, nn), TAKE(c, w->W, nn), TAKE(c, w->Wi, nn), TAKE(c, w->dA, N), TAKE(c, w->T, nn);
+    TAKE(c, w->alpha, qt_size(N));
+    TAKE(c, w->A, nn), TAKE(c, w->W, nn), TAKE(c, w->Wi, nn), TAKE(c, w->dA, qt_size(N)),
+        TAKE(c, w->T, nn);
     TAKE(c, w->XT, nn), TAKE(c, w->YT, nn), TAKE(c, w->PT, nn), TAKE(c, w->QT, nn);
     TAKE(c, w->Z1, nn), TAKE(c, w->Z2, nn);
     size_t batch = ME_SCHUR_BATCH_BYTES / (nn * sizeof(double complex));
     batch = batch < 8 ? 8 : batch;
-    w->schur_batch = batch > (size_t)N ? N : (int)batch;
-    TAKE(c, w->Xb, nn * w->schur_batch);
-    TAKE(c, w->Xd, (size_t)N * w->schur_batch * QT_ME_SCHUR_LB), TAKE(c, w->PQs, 4 * nn);
+    w->schur_batch = batch > qt_size(N) ? N : (int)batch;
+    TAKE(c, w->Xb, nn * qt_size(w->schur_batch));
+    TAKE(c, w->Xd, qt_size(N) * qt_size(w->schur_batch) * QT_ME_SCHUR_LB), TAKE(c, w->PQs, 4 * nn);
     TAKE(c, w->Kmat, nn);
-    TAKE(c, w->F, (size_t)N * w->feat_block), TAKE(c, w->G, (size_t)N * w->feat_block);
-    TAKE(c, w->P, N), TAKE(c, w->R, nn), TAKE(c, w->Rre, nn), TAKE(c, w->Sre, nn),
-        TAKE(c, w->site_diag, N);
-    TAKE(c, w->gwork, (size_t)N * (QT_GTH_BLOCK + 1));
-    TAKE(c, w->zwork, w->lzwork), TAKE(c, w->rwork, 3 * (size_t)N + 8);
-    TAKE(c, w->ipiv, N), TAKE(c, w->iwork, 8 * (size_t)N + 8);
+    TAKE(c, w->F, qt_size(N) * qt_size(w->feat_block)),
+        TAKE(c, w->G, qt_size(N) * qt_size(w->feat_block));
+    TAKE(c, w->P, qt_size(N)), TAKE(c, w->R, nn), TAKE(c, w->Rre, nn), TAKE(c, w->Sre, nn),
+        TAKE(c, w->site_diag, qt_size(N));
+    TAKE(c, w->gwork, qt_size(N) * (QT_GTH_BLOCK + 1));
+    TAKE(c, w->zwork, qt_size(w->lzwork)), TAKE(c, w->rwork, 3 * qt_size(N) + 8);
+    TAKE(c, w->ipiv, qt_size(N)), TAKE(c, w->iwork, 8 * qt_size(N) + 8);
 }
 
 static void layout_dense(qt_me_workspace *w, carve *c, int d)
 {
-    size_t dd = (size_t)d * d, D = dd, K = d;
+    size_t dd = qt_square(d), D = dd, K = qt_size(d);
     w->ldwork = (ME_NB + 2) * d + 4 * (int)dd;
     w->zheev_lwork = (ME_NB + 1) * d + 8;
     TAKE(c, w->ops.H, dd), TAKE(c, w->ops.X, K * dd), TAKE(c, w->ops.L, K * dd);
     TAKE(c, w->ops.w, K), TAKE(c, w->ops.bath, K);
-    TAKE(c, w->E, d), TAKE(c, w->Vd, dd), TAKE(c, w->Xe, K * dd), TAKE(c, w->dwork, w->ldwork);
+    TAKE(c, w->E, qt_size(d)), TAKE(c, w->Vd, dd), TAKE(c, w->Xe, K * dd),
+        TAKE(c, w->dwork, qt_size(w->ldwork));
     TAKE(c, w->Lsup, D * D), TAKE(c, w->rho, D), TAKE(c, w->y, D), TAKE(c, w->Kacc, dd);
     TAKE(c, w->dwork_c, 2 * D), TAKE(c, w->drwork, 2 * D), TAKE(c, w->dipiv, D);
     TAKE(c, w->rho_re, dd), TAKE(c, w->rho_im, dd);
-    TAKE(c, w->zheev_a, dd), TAKE(c, w->zheev_work, w->zheev_lwork);
-    TAKE(c, w->zheev_w, d), TAKE(c, w->zheev_rwork, 3 * (size_t)d + 8);
+    TAKE(c, w->zheev_a, dd), TAKE(c, w->zheev_work, qt_size(w->zheev_lwork));
+    TAKE(c, w->zheev_w, qt_size(d)), TAKE(c, w->zheev_rwork, 3 * qt_size(d) + 8);
     TAKE(c, w->pair, dd), TAKE(c, w->pw, dd);
 }
 

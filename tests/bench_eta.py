@@ -19,9 +19,9 @@ import time
 CONFIG = """model: nsite
 axes:
   N: [500, 1000]
-  g: {start: 0.3, stop: 1.4, num: 12}
-  T_L: [0.4, 0.8]
-  T_R: [0.1]
+  g: {start: 0.3, stop: 1.4, num: 60}
+  T_L: [0.4, 0.6, 0.8, 1.0]
+  T_R: [0.1, 0.2]
 observables: [phi]
 """
 LINE = re.compile(r"progress: (\d+)/(\d+) points .* ETA (\S+),")

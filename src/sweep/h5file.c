@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -83,8 +84,9 @@ struct sw_writer_state {
     h5_pending *pending;
     size_t n_pending, cap_pending;
     h5_sync sync;
-    char error[256]; /* the last failure (sw_writer last_error) */
-    int broken;      /* a write or sync failed: the file is not closed by us */
+    int done_unsynced; /* done flags written (mark_durable) since the last sync started */
+    char error[256];   /* the last failure (sw_writer last_error) */
+    int broken;        /* a write or sync failed: the file is not closed by us */
 };
 
 static hid_t file_type(sw_type t)
@@ -935,8 +937,9 @@ static int finish_sync(sw_writer_state *w)
 static int commit_now(sw_writer_state *w)
 {
     if (finish_sync(w)) return -1;
-    if (!w->n_pending) return 0;
+    if (!w->n_pending && !w->done_unsynced) return 0;
     if (fdatasync(w->fd)) return fail(w, "fdatasync: %s", strerror(errno));
+    w->done_unsynced = 0;
     return mark_done(w, w->n_pending);
 }
 
@@ -951,12 +954,73 @@ static int h5_flush(sw_writer_state *w)
     if (!w->writable || w->broken) return w->broken ? -1 : 0;
     if (y->running && !atomic_load(&y->finished)) return 0; /* next time */
     if (finish_sync(w)) return -1;
-    if (!w->n_pending) return 0;
+    if (!w->n_pending && !w->done_unsynced) return 0;
+    w->done_unsynced = 0; /* the done flags written so far: durable with this sync */
     y->fd = w->fd;
     y->covers = w->n_pending;
     atomic_store(&y->finished, 0);
     if (pthread_create(&y->thread, NULL, sync_thread, y)) return commit_now(w);
     y->running = 1;
+    return 0;
+}
+
+/* Data another process wrote and synced: its done flags now. */
+static int h5_mark_durable(sw_writer_state *w, int b, int64_t start, int64_t count)
+{
+    if (w->broken || !w->writable) return -1;
+    if (count <= 0) return 0;
+    if (write_done(w, b, start, count)) return fail(w, "%s", "writing done");
+    w->done_unsynced = 1;
+    return 0;
+}
+
+/* Dataset d of output o can be written as raw bytes: contiguous,
+ * allocated with the grid's size, and a file datatype equal to the memory
+ * type the packing converts to. Its offset, or -1 with msg. */
+static int64_t raw_offset(hid_t d, const sw_output *o, hsize_t elements, char *msg, size_t msglen)
+{
+    hid_t dcpl = H5Dget_create_plist(d), t = H5Dget_type(d);
+    const int contiguous = dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CONTIGUOUS;
+    const htri_t same = t >= 0 ? H5Tequal(t, mem_type(o->type)) : -1;
+    const size_t esize = t >= 0 ? H5Tget_size(t) : 0;
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (t >= 0) H5Tclose(t);
+    const haddr_t addr = H5Dget_offset(d);
+    if (!contiguous || addr == HADDR_UNDEF || H5Dget_storage_size(d) != elements * esize) {
+        snprintf(msg, msglen, "--writer workers: dataset %s is not contiguous and allocated",
+                 o->name);
+        return -1;
+    }
+    if (same <= 0) {
+        snprintf(msg, msglen,
+                 "--writer workers: dataset %s's file datatype is not this machine's memory "
+                 "type (byte order or size); use --writer master",
+                 o->name);
+        return -1;
+    }
+    return (int64_t)addr;
+}
+
+static int h5_raw_layout(sw_writer_state *w, sw_raw_layout *lay, char *msg, size_t msglen)
+{
+    const sw_config *cfg = w->cfg;
+    struct stat st;
+    if (fstat(w->fd, &st)) return snprintf(msg, msglen, "fstat: %s", strerror(errno)), -1;
+    lay->dev = (uint64_t)st.st_dev;
+    lay->ino = (uint64_t)st.st_ino;
+    for (int b = 0; b < w->n_blocks; b++) {
+        const sw_block *blk = &w->g->blk[b];
+        for (int k = 0; k < cfg->n_out; k++) {
+            const sw_output *o = &sw_outputs[cfg->out[k]];
+            const hsize_t n =
+                (hsize_t)blk->npoints * (hsize_t)sw_ext_size(o->ext, cfg->model, blk->N);
+            sw_raw_dset *d = &lay->d[(size_t)b * (size_t)lay->n_out + (size_t)k];
+            d->offset = raw_offset(w->blk[b].dset[k], o, n, msg, msglen);
+            if (d->offset < 0) return -1;
+            d->size = o->type == SW_I8 ? 1 : o->type == SW_I32 ? 4 : 8;
+            d->type = (int32_t)o->type;
+        }
+    }
     return 0;
 }
 
@@ -1082,6 +1146,8 @@ const sw_writer_ops sw_h5_writer = {
     .create = h5_create,
     .open = h5_open,
     .write_batch = h5_write_batch,
+    .mark_durable = h5_mark_durable,
+    .raw_layout = h5_raw_layout,
     .read_done = h5_read_done,
     .count_status = h5_count_status,
     .flush = h5_flush,

@@ -49,16 +49,22 @@ def config(name):
 
 
 def workdir(name):
-    d = os.path.abspath(os.path.join("sweep-tests", name))
+    d = os.path.abspath(os.path.join("sweep-tests", name + (f"-{WRITER}" if WRITER else "")))
     os.makedirs(d, exist_ok=True)
     WORKDIRS.append(d)
     return d
 
 
+# QTHERMO_TEST_WRITER=master|workers: every run of the test passes --writer
+# (a test runs once per writer mode without a copy of the test).
+WRITER = os.environ.get("QTHERMO_TEST_WRITER", "")
+
+
 def sweep_cmd(ranks, cfg, out, *extra):
     """ranks = 0: run the executable directly (an MPI singleton, one rank)."""
     cmd = [MPIEXEC, "--oversubscribe", "--allow-run-as-root", "-np", str(ranks)] if ranks else []
-    return cmd + [QTHERMO, "sweep", cfg, "-o", out] + list(extra)
+    writer = ["--writer", WRITER] if WRITER and "--writer" not in extra else []
+    return cmd + [QTHERMO, "sweep", cfg, "-o", out] + writer + list(extra)
 
 
 def run_sweep(ranks, cfg, out, *extra, env=None, timeout=300):

@@ -84,7 +84,9 @@ struct sw_writer_state {
     h5_pending *pending;
     size_t n_pending, cap_pending;
     h5_sync sync;
-    int done_unsynced; /* done flags written (mark_durable) since the last sync started */
+    h5_pending *durable; /* batches other processes wrote and synced: done flags to write */
+    size_t n_durable, cap_durable;
+    int done_unsynced; /* done flags of those written since the last sync started */
     char error[256];   /* the last failure (sw_writer last_error) */
     int broken;        /* a write or sync failed: the file is not closed by us */
 };
@@ -327,10 +329,11 @@ static sw_writer_state *h5_alloc(const sw_config *cfg, const sw_grid *g)
     const size_t scratch =
         (size_t)SW_BATCH_MAX * (size_t)(g->max_N > 4 ? g->max_N : 4) * sizeof(int32_t);
     w->scratch = malloc(scratch);
-    w->cap_pending = 256;
+    w->cap_pending = w->cap_durable = 256;
     w->pending = malloc(w->cap_pending * sizeof *w->pending);
+    w->durable = malloc(w->cap_durable * sizeof *w->durable);
     w->dxpl = H5Pcreate(H5P_DATASET_XFER);
-    if (!w->blk || !w->scratch || !w->pending || w->dxpl < 0) {
+    if (!w->blk || !w->scratch || !w->pending || !w->durable || w->dxpl < 0) {
         h5_close(w, NULL, 0);
         return NULL;
     }
@@ -849,17 +852,24 @@ static int fail(sw_writer_state *w, const char *fmt, const char *what)
 
 static int finish_sync(sw_writer_state *w);
 
+/* Append a batch to a queue (pending or durable). */
+static int queue_push(sw_writer_state *w, h5_pending **q, size_t *n, size_t *cap, int b,
+                      int64_t start, int64_t count)
+{
+    if (*n == *cap) {
+        h5_pending *p = realloc(*q, 2 * *cap * sizeof *p);
+        if (!p) return fail(w, "%s", "out of memory for the commit queue");
+        *q = p;
+        *cap *= 2;
+    }
+    (*q)[(*n)++] = (h5_pending){b, start, count};
+    return 0;
+}
+
 /* Remember a written batch until the next commit. */
 static int queue_done(sw_writer_state *w, int b, int64_t start, int64_t count)
 {
-    if (w->n_pending == w->cap_pending) {
-        h5_pending *p = realloc(w->pending, 2 * w->cap_pending * sizeof *p);
-        if (!p) return fail(w, "%s", "out of memory for the commit queue");
-        w->pending = p;
-        w->cap_pending *= 2;
-    }
-    w->pending[w->n_pending++] = (h5_pending){b, start, count};
-    return 0;
+    return queue_push(w, &w->pending, &w->n_pending, &w->cap_pending, b, start, count);
 }
 
 /* Every observable and status; the done flags wait for the next commit. */
@@ -888,8 +898,9 @@ static int h5_write_batch(sw_writer_state *w, int b, int64_t start, int64_t coun
     return 0;
 }
 
-/* done = 1 for the points [start, start + count) of block b. */
-static int write_done(sw_writer_state *w, int b, int64_t start, int64_t count)
+/* done = 1 for the points [start, start + count) of block b, at most
+ * SW_BATCH_MAX (the scratch buffer). */
+static int write_done_slab(sw_writer_state *w, int b, int64_t start, int64_t count)
 {
     h5_block *hb = &w->blk[b];
     if (select_range(hb, w->cfg, &w->g->blk[b], start, count)) return -1;
@@ -900,6 +911,41 @@ static int write_done(sw_writer_state *w, int b, int64_t start, int64_t count)
     herr_t err = H5Dwrite(hb->done, H5T_NATIVE_UINT8, ms, hb->space[SW_EXT_1], w->dxpl, w->scratch);
     H5Sclose(ms);
     return err < 0 ? -1 : 0;
+}
+
+/* done = 1 for the points [start, start + count) of block b. */
+static int write_done(sw_writer_state *w, int b, int64_t start, int64_t count)
+{
+    for (int64_t s = 0; s < count; s += SW_BATCH_MAX)
+        if (write_done_slab(w, b, start + s, count - s < SW_BATCH_MAX ? count - s : SW_BATCH_MAX))
+            return -1;
+    return 0;
+}
+
+static int by_block_and_start(const void *a, const void *b)
+{
+    const h5_pending *p = a, *q = b;
+    if (p->b != q->b) return p->b < q->b ? -1 : 1;
+    return p->start < q->start ? -1 : p->start > q->start;
+}
+
+/* The done flags of the batches other processes synced (mark_durable),
+ * adjacent ones merged: one write per run of consecutive points. */
+static int write_durable(sw_writer_state *w)
+{
+    if (!w->n_durable) return 0;
+    qsort(w->durable, w->n_durable, sizeof *w->durable, by_block_and_start);
+    for (size_t i = 0; i < w->n_durable;) {
+        h5_pending r = w->durable[i++];
+        for (;
+             i < w->n_durable && w->durable[i].b == r.b && w->durable[i].start == r.start + r.count;
+             i++)
+            r.count += w->durable[i].count;
+        if (write_done(w, r.b, r.start, r.count)) return fail(w, "%s", "writing done");
+    }
+    w->n_durable = 0;
+    w->done_unsynced = 1;
+    return 0;
 }
 
 static void *sync_thread(void *arg)
@@ -936,7 +982,7 @@ static int finish_sync(sw_writer_state *w)
 /* Everything written so far durable and marked done, now. */
 static int commit_now(sw_writer_state *w)
 {
-    if (finish_sync(w)) return -1;
+    if (finish_sync(w) || write_durable(w)) return -1;
     if (!w->n_pending && !w->done_unsynced) return 0;
     if (fdatasync(w->fd)) return fail(w, "fdatasync: %s", strerror(errno));
     w->done_unsynced = 0;
@@ -953,7 +999,7 @@ static int h5_flush(sw_writer_state *w)
     h5_sync *y = &w->sync;
     if (!w->writable || w->broken) return w->broken ? -1 : 0;
     if (y->running && !atomic_load(&y->finished)) return 0; /* next time */
-    if (finish_sync(w)) return -1;
+    if (finish_sync(w) || write_durable(w)) return -1;
     if (!w->n_pending && !w->done_unsynced) return 0;
     w->done_unsynced = 0; /* the done flags written so far: durable with this sync */
     y->fd = w->fd;
@@ -964,14 +1010,13 @@ static int h5_flush(sw_writer_state *w)
     return 0;
 }
 
-/* Data another process wrote and synced: its done flags now. */
+/* Data another process wrote and synced: its done flags at the next
+ * commit (merged with their neighbours), durable with its sync. */
 static int h5_mark_durable(sw_writer_state *w, int b, int64_t start, int64_t count)
 {
     if (w->broken || !w->writable) return -1;
     if (count <= 0) return 0;
-    if (write_done(w, b, start, count)) return fail(w, "%s", "writing done");
-    w->done_unsynced = 1;
-    return 0;
+    return queue_push(w, &w->durable, &w->n_durable, &w->cap_durable, b, start, count);
 }
 
 /* Dataset d of output o can be written as raw bytes: contiguous,
@@ -1137,6 +1182,7 @@ static int h5_close(sw_writer_state *w, char *msg, size_t msglen)
     free(w->blk);
     free(w->scratch);
     free(w->pending);
+    free(w->durable);
     free(w);
     return rc;
 }

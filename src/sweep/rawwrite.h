@@ -11,12 +11,15 @@
  * written are exactly those the HDF5 writer would write.
  *
  * Durability: a worker keeps count of its batches written and synced;
- * sw_raw_maybe_sync fdatasyncs every `every` seconds (or when too many
- * batches wait), and the worker reports its synced count to rank 0, which
- * marks only those batches done. */
+ * sw_raw_maybe_sync starts an fdatasync in a helper thread every `every`
+ * seconds (so the worker goes on computing meanwhile), and the worker
+ * reports its synced count to rank 0, which marks only those batches
+ * done. */
 #ifndef QT_SWEEP_RAWWRITE_H
 #define QT_SWEEP_RAWWRITE_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,8 +46,18 @@ typedef struct {
 int sw_raw_layout_alloc(sw_raw_layout *lay, int n_blocks, int n_out);
 void sw_raw_layout_free(sw_raw_layout *lay);
 
-/* A worker sends a sync report at least after this many batches. */
+/* A worker never has more batches written and not synced when it reports
+ * (it waits for a sync then). */
 #define SW_RAW_MAX_UNSYNCED 256
+
+/* The background fdatasync (the thread calls nothing else). */
+typedef struct {
+    pthread_t thread;
+    int running;         /* started, not yet joined */
+    atomic_int finished; /* set by the thread when fdatasync returned */
+    int fd, err;         /* err: its errno, 0 on success */
+    int64_t covers;      /* batches written before it started */
+} sw_raw_sync;
 
 typedef struct {
     const sw_config *cfg;
@@ -54,8 +67,9 @@ typedef struct {
     void *scratch;    /* the integer conversions of one output of a batch */
     int64_t written;  /* batches written */
     int64_t synced;   /* of those, on stable storage (fdatasync returned) */
-    double last_sync; /* sw_now() of the last fdatasync (or of opening) */
-    char error[256];  /* the last failure */
+    double last_sync; /* sw_now() when the last fdatasync started (or of opening) */
+    sw_raw_sync sync;
+    char error[256]; /* the last failure */
 } sw_raw_writer;
 
 /* Open path for writing and check it is the file of the layout. 0, or -1
@@ -65,8 +79,10 @@ int sw_raw_open(sw_raw_writer *w, const char *path, const sw_raw_layout *lay, co
 /* Write a packed batch (outputs.h) of block b, points [start, start +
  * count), into every dataset. 0 or -1 (w->error). */
 int sw_raw_write_batch(sw_raw_writer *w, int b, int64_t start, int64_t count, const double *packed);
-/* fdatasync when `every` seconds passed since the last one, or too many
- * batches wait, or force; then synced = written. 0 or -1 (w->error). */
+/* Collect a finished background sync (synced moves up); start one when
+ * `every` seconds passed since the last one started; when too many
+ * batches wait, or with force, sync now (synced = written). 0 or -1
+ * (w->error: a failed fdatasync is never ignored). */
 int sw_raw_maybe_sync(sw_raw_writer *w, double every, int force);
 void sw_raw_close(sw_raw_writer *w);
 

@@ -1019,6 +1019,17 @@ static int h5_mark_durable(sw_writer_state *w, int b, int64_t start, int64_t cou
     return queue_push(w, &w->durable, &w->n_durable, &w->cap_durable, b, start, count);
 }
 
+/* Data written by another process of this node: fdatasync of our
+ * descriptor makes it durable, so it waits for a commit as our own. */
+static int h5_note_written(sw_writer_state *w, int b, int64_t start, int64_t count)
+{
+    if (w->broken || !w->writable) return -1;
+    if (count <= 0) return 0;
+    if (queue_done(w, b, start, count)) return -1;
+    if (w->sync.running && atomic_load(&w->sync.finished)) return finish_sync(w);
+    return 0;
+}
+
 /* Dataset d of output o can be written as raw bytes: contiguous,
  * allocated with the grid's size, and a file datatype equal to the memory
  * type the packing converts to. Its offset, or -1 with msg. */
@@ -1193,6 +1204,7 @@ const sw_writer_ops sw_h5_writer = {
     .open = h5_open,
     .write_batch = h5_write_batch,
     .mark_durable = h5_mark_durable,
+    .note_written = h5_note_written,
     .raw_layout = h5_raw_layout,
     .read_done = h5_read_done,
     .count_status = h5_count_status,

@@ -151,6 +151,7 @@ int sw_raw_maybe_sync(sw_raw_writer *w, double every, int force)
 {
     sw_raw_sync *y = &w->sync;
     const double now = sw_now();
+    if (w->local) return 0; /* rank 0's fdatasync writes back the node's page cache */
     if (y->running && (force || atomic_load(&y->finished)) && join_sync(w)) return -1;
     if (w->synced == w->written) return 0;
     if (force || w->written - w->synced >= SW_RAW_MAX_UNSYNCED) {

@@ -68,6 +68,7 @@ typedef struct {
     int64_t written;  /* batches written */
     int64_t synced;   /* of those, on stable storage (fdatasync returned) */
     double last_sync; /* sw_now() when the last fdatasync started (or of opening) */
+    int local;        /* on rank 0's node: rank 0's own sync covers these writes, none here */
     sw_raw_sync sync;
     char error[256]; /* the last failure */
 } sw_raw_writer;

@@ -261,6 +261,7 @@ typedef struct {
     written_batch *fifo; /* workers write: its batches written, not yet reported synced */
     int head, len;
     int64_t reported; /* batches it has reported synced so far */
+    int local;        /* on rank 0's node: rank 0's commit syncs its writes */
 } worker_state;
 
 typedef struct {
@@ -411,6 +412,18 @@ static void master_note_written(master_t *m, int w, const result_hdr *hdr)
         master_io_error(m);
         return;
     }
+    if (hdr->count > 0 && ws->local) {
+        count_done(st, m->q->g, (int)hdr->block, hdr->count);
+        st->failed += hdr->failed;
+        st->nonpositive += hdr->nonpositive;
+        if (!st->io_error &&
+            sw_writer_note_written(m->wr, (int)hdr->block, hdr->start, hdr->count)) {
+            snprintf(m->msg, m->msglen, "committing the results failed: %s",
+                     sw_writer_error(m->wr));
+            master_io_error(m);
+        }
+        return;
+    }
     if (hdr->count > 0) {
         if (ws->len == FIFO_CAP) {
             snprintf(m->msg, m->msglen, "rank %d reported more unsynced batches than %d", w,
@@ -495,6 +508,7 @@ static int run_master(MPI_Comm comm, int size, sw_writer *wr, queue_t *q, const 
                   .msglen = msglen};
     for (int w = 1; w < size; w++) {
         m.w[w - 1].last_heard = t0;
+        m.w[w - 1].local = opt->workers_write && opt->local && opt->local[w];
         send_item(&m, w), send_item(&m, w);
     }
     for (;;) {

@@ -26,6 +26,8 @@ typedef struct {
     double rank_timeout;   /* seconds of silence before a rank counts as dead (at least) */
     int workers_write;     /* --writer workers: workers write their data (rawwrite.h), rank 0
                               marks done what they report synced */
+    const int *local;      /* rank 0, workers write: local[r] = 1 when rank r shares rank 0's
+                              node (its writes are synced by rank 0's commit) */
 } sw_run_opts;
 
 /* A silent rank ends the run after max(rank_timeout, this many times the

@@ -262,6 +262,7 @@ typedef struct {
     sw_outfile file; /* rank 0: names and locks */
     uint8_t **done;  /* rank 0: the done masks */
     sw_writer out;   /* rank 0: the open results file */
+    int *local;      /* rank 0: local[r] = 1 when rank r shares rank 0's node */
     double t_start, file_seconds;
     char msg[3 * PATH_LEN + 512];
 } sweep_run;
@@ -526,6 +527,24 @@ static int send_layout(sweep_run *r, sw_raw_layout *lay)
  * opens the file rank 0 opened and writes its own results. When that is
  * not possible the default falls back to rank 0 writing; an explicit
  * --writer workers is an error. Sets *workers_write; 0 or -1 (every rank). */
+/* Which ranks share rank 0's node (one page cache: rank 0's fdatasync
+ * writes their data back too): this rank's answer; rank 0 gets everyone's
+ * in local[size]. */
+static int share_locality(sweep_run *r, int *local)
+{
+    MPI_Comm node;
+    int lowest = 0;
+    MPI_Comm_split_type(r->comm, MPI_COMM_TYPE_SHARED, r->rank, MPI_INFO_NULL, &node);
+    MPI_Allreduce(&r->rank, &lowest, 1, MPI_INT, MPI_MIN, node);
+    MPI_Comm_free(&node);
+    /* testing: QTHERMO_WORKERS_SYNC=1 makes every worker sync its own
+     * writes, the path of workers on other nodes */
+    const char *own = getenv("QTHERMO_WORKERS_SYNC");
+    int mine = lowest == 0 && !(own && !strcmp(own, "1"));
+    MPI_Gather(&mine, 1, MPI_INT, local, 1, MPI_INT, 0, r->comm);
+    return mine;
+}
+
 static int choose_writer(sweep_run *r, sw_raw_layout *lay, sw_raw_writer *raw, int *workers_write)
 {
     *workers_write = 0;
@@ -536,7 +555,10 @@ static int choose_writer(sweep_run *r, sw_raw_layout *lay, sw_raw_writer *raw, i
         ok = !sw_raw_open(raw, r->a.out, lay, &r->cfg, &r->g, r->msg, sizeof r->msg);
         if (!ok) fprintf(stderr, "qthermo sweep [%d]: %s\n", r->rank, r->msg);
     }
-    if (!agree_max(r->comm, !ok)) return *workers_write = 1, 0;
+    if (!agree_max(r->comm, !ok)) {
+        raw->local = share_locality(r, r->local);
+        return *workers_write = 1, 0;
+    }
     if (r->rank > 0) sw_raw_close(raw);
     if (r->a.writer == WRITER_WORKERS) {
         snprintf(r->msg, sizeof r->msg,
@@ -653,6 +675,10 @@ static int compute_all(sweep_run *r)
     comp.count_fd = -1;
     const int computes = r->size == 1 || r->rank > 0;
     int ok = !(computes && sw_compute_init(&comp, &r->cfg, &r->g, r->msg, sizeof r->msg));
+    if (r->rank == 0 && ok && !(r->local = calloc((size_t)r->size, sizeof *r->local))) {
+        snprintf(r->msg, sizeof r->msg, "out of memory");
+        ok = 0;
+    }
     if (!ok) fprintf(stderr, "qthermo sweep [%d]: error: %s\n", r->rank, r->msg);
     int code = QT_EXIT_FAILURE, workers_write = 0;
     sw_raw_layout lay = {0};
@@ -664,7 +690,7 @@ static int compute_all(sweep_run *r)
     }
     if (go) {
         if (r->rank == 0) log_start(r, workers_write);
-        sw_run_opts ro = {r->a.progress, 1.0, 300.0, workers_write};
+        sw_run_opts ro = {r->a.progress, 1.0, 300.0, workers_write, r->local};
         const char *fe = getenv("QTHERMO_FLUSH_SECONDS"), *te = getenv("QTHERMO_RANK_TIMEOUT");
         if (fe && atof(fe) > 0) ro.flush_every = atof(fe);
         if (te && atof(te) > 0) ro.rank_timeout = atof(te);
@@ -679,6 +705,8 @@ static int compute_all(sweep_run *r)
     if (r->rank == 0) sw_writer_close(&r->out, NULL, 0);
     if (raw.fd >= 0) sw_raw_close(&raw);
     sw_raw_layout_free(&lay);
+    free(r->local);
+    r->local = NULL;
     if (computes) sw_compute_free(&comp);
     return code;
 }

@@ -44,6 +44,10 @@ typedef struct {
      * and status) and synced them: done flags now, durable at the next
      * flush. 0 or -1 (last_error). */
     int (*mark_durable)(sw_writer_state *w, int b, int64_t start, int64_t count);
+    /* Another process on this node (the same page cache) wrote block b's
+     * points [start, start + count): done flags after the next flush's
+     * sync, as for write_batch. 0 or -1 (last_error). */
+    int (*note_written)(sw_writer_state *w, int b, int64_t start, int64_t count);
     /* Where every output dataset of every block is in the file (lay
      * allocated by the caller for n_blocks x cfg->n_out), for writes by
      * other processes: 0, or -1 with msg when the layout does not allow
@@ -95,6 +99,10 @@ static inline int sw_writer_write_batch(sw_writer *w, int b, int64_t start, int6
 static inline int sw_writer_mark_durable(sw_writer *w, int b, int64_t start, int64_t count)
 {
     return w->ops->mark_durable(w->state, b, start, count);
+}
+static inline int sw_writer_note_written(sw_writer *w, int b, int64_t start, int64_t count)
+{
+    return w->ops->note_written(w->state, b, start, count);
 }
 static inline int sw_writer_raw_layout(sw_writer *w, sw_raw_layout *lay, char *msg, size_t msglen)
 {

@@ -39,10 +39,11 @@ for cfg in ("small_nsite.yaml", "small_lambda.yaml", "small_vee_meandiff.yaml"):
     want = summary(err)
     check(want is not None, f"{cfg}: summary line ({err[-300:]})")
     for ranks in (2, 3, 5):
-        for mode in ("master", "workers"):
+        for mode in ("master", "workers", "workers-sync"):
             out = f"{d}/{cfg[:-5]}_{ranks}_{mode}.h5"
             remove(out)
-            rc, err = run_sweep(ranks, config(cfg), out, "--writer", mode)
+            rc, err = run_sweep(ranks, config(cfg), out, "--writer", mode.split("-")[0],
+                                env=dict(ENV, QTHERMO_WORKERS_SYNC=str(int(mode.endswith("sync")))))
             label = f"{cfg}, {ranks} ranks, --writer {mode}"
             check(rc == 0, f"{label}: exit 0 ({err[-400:]})")
             check(f"the {'master' if mode == 'master' else 'workers'} write" in err,
@@ -78,14 +79,16 @@ args = [QTHERMO, "sweep", config("durable_nsite.yaml"), "-o", out, "--writer", "
 cmd = ([MPIEXEC, "--oversubscribe", "--allow-run-as-root", "-np", "1"] + args +
        [":", "-np", "2", "env", f"LD_PRELOAD={SHIM}", "QTHERMO_IOTRACE_MATCH=fault.h5",
         "QTHERMO_IOFAULT=sync:1:5"] + args)
-p = subprocess.run(cmd, env=dict(ENV, QTHERMO_FLUSH_SECONDS="0.005"), stdout=subprocess.PIPE,
+p = subprocess.run(cmd, env=dict(ENV, QTHERMO_FLUSH_SECONDS="0.005", QTHERMO_WORKERS_SYNC="1"),
+                   stdout=subprocess.PIPE,
                    stderr=subprocess.PIPE, text=True, timeout=300)
 check(p.returncode == 1 and "fdatasync" in p.stderr and re.search(r"rank [12]: ", p.stderr),
       f"a failed fdatasync of a worker: exit 1, rank named ({p.returncode}: {p.stderr[-400:]})")
 check("Segmentation" not in p.stderr, "a failed fdatasync of a worker: no crash")
 with h5py.File(out, "r") as f:
     check(not bool(np.all(f["N10/done"][...] == 1)), "the failed run left points undone")
-rc, err = run_sweep(3, config("durable_nsite.yaml"), out, "--resume", "--writer", "workers")
+rc, err = run_sweep(3, config("durable_nsite.yaml"), out, "--resume", "--writer", "workers",
+                    env=dict(ENV, QTHERMO_WORKERS_SYNC="1"))
 check(rc == 0, f"resume after the failed fdatasync: exit 0 ({err[-300:]})")
 compare_files(ref, out, "resumed after a worker's failed fdatasync vs reference")
 remove(out, ref)

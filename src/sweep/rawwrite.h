@@ -10,7 +10,9 @@
  * memory type the packing converts to (little-endian here), so the bytes
  * written are exactly those the HDF5 writer would write.
  *
- * Durability: a worker keeps count of its batches written and synced;
+ * Durability: a worker on rank 0's node (local) never syncs: rank 0's
+ * commit writes the node's page cache of the file back. Elsewhere a
+ * worker keeps count of its batches written and synced;
  * sw_raw_maybe_sync starts an fdatasync in a helper thread every `every`
  * seconds (so the worker goes on computing meanwhile), and the worker
  * reports its synced count to rank 0, which marks only those batches

@@ -11,10 +11,12 @@
  * `--writer master`: the master writes every result and commits (sync,
  * then done flags) every flush_every seconds; NONE is not answered.
  * `--writer workers`: a worker writes its batch itself (rawwrite.h) and
- * sends only the header; every flush_every seconds it fdatasyncs and
- * `synced` (cumulative) says how many of its batches are on stable
- * storage. The master keeps each worker's written batches in order and
- * marks done only the synced ones. NONE is answered by a last report
+ * sends only the header. A worker on the master's node: its batch joins
+ * the master's commit queue (the master's fdatasync covers the node's
+ * page cache). Elsewhere: every flush_every seconds the worker fdatasyncs
+ * and `synced` (cumulative) says how many of its batches are on stable
+ * storage; the master keeps those batches in order and marks done only
+ * the synced ones. NONE is answered by a last report
  * (count 0) after the worker's final sync.
  *
  * No hang: a worker silent for longer than the rank timeout while it owes

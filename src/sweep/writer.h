@@ -4,8 +4,9 @@
  * .c file includes the I/O library (h5file.c: HDF5). One process (rank 0)
  * opens the file and calls every operation. With `--writer workers` the
  * workers write the data themselves at the offsets raw_layout gives
- * (rawwrite.h), and rank 0 only marks done what they report durable
- * (mark_durable).
+ * (rawwrite.h), and rank 0 only marks done what its own commit syncs
+ * (note_written: workers on its node) or what they report synced
+ * (mark_durable: workers elsewhere).
  *
  * The contract that makes a file resumable after any crash: `done` = 1 on
  * disk implies the point's data is on disk. write_batch writes data; flush

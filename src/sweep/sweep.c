@@ -101,6 +101,14 @@ static void usage(FILE *f)
             "  the job (default 300).\n");
 }
 
+/* WRITER_MASTER or WRITER_WORKERS by name; WRITER_DEFAULT if neither. */
+static int writer_mode(const char *name)
+{
+    for (int k = WRITER_MASTER; k <= WRITER_WORKERS; k++)
+        if (!strcmp(name, writer_names[k])) return k;
+    return WRITER_DEFAULT;
+}
+
 /* 0, 1 (--help) or -1 (message in msg) */
 static int parse_args(int argc, char **argv, sweep_args *a, char *msg, size_t len)
 {
@@ -130,12 +138,10 @@ static int parse_args(int argc, char **argv, sweep_args *a, char *msg, size_t le
             a->threads = (int)t;
         } else if (!strcmp(s, "--writer")) {
             if (!v && i + 1 >= argc) return snprintf(msg, len, "%s: missing value", s), -1;
-            if (!v) v = argv[++i];
-            a->writer = WRITER_DEFAULT;
-            for (int k = WRITER_MASTER; k <= WRITER_WORKERS; k++)
-                if (!strcmp(v, writer_names[k])) a->writer = k;
-            if (a->writer == WRITER_DEFAULT)
-                return snprintf(msg, len, "--writer: expected master or workers, got '%s'", v), -1;
+            if ((a->writer = writer_mode(v ? v : argv[++i])) == WRITER_DEFAULT)
+                return snprintf(msg, len, "--writer: expected master or workers, got '%s'",
+                                v ? v : argv[i]),
+                       -1;
         } else if (!strcmp(s, "-o") || !strcmp(s, "--output") || !strcmp(s, "--progress")) {
             if (!v && i + 1 >= argc) return snprintf(msg, len, "%s: missing value", s), -1;
             if (!v) v = argv[++i];

@@ -15,6 +15,10 @@ run takes about TARGET seconds if the scheduler were perfect.
 
 usage: tests/bench_scaling.py BUILD_DIR [--workers 16,64,256,512]
            [--costs 2.5e-6,5e-3,1,mixed] [--target 12] [--max-points 4000000]
+           [--writers workers,master]
+
+--writers: the sweep's --writer modes to run (each worker writes its own
+results, or rank 0 writes them all).
 """
 import argparse
 import os
@@ -41,7 +45,7 @@ def config(ns, points_per_n, workers):
             f"observables: [phi]\n"), workers * rounds
 
 
-def run(build, workers, cost, target, max_points, tmp):
+def run(build, workers, cost, target, max_points, tmp, writer):
     if cost == "mixed":
         per_n = sum(model_cost(n) for n in MIXED_N)
         text, n = config(MIXED_N, int(workers * target / per_n), workers)
@@ -60,15 +64,16 @@ def run(build, workers, cost, target, max_points, tmp):
                OMPI_MCA_mpi_yield_when_idle="1")
     t = time.time()
     p = subprocess.run(["mpirun", "-np", str(workers + 1), os.path.join(build, "qthermo"),
-                        "sweep", cfg, "-o", out, "--progress", "0"],
+                        "sweep", cfg, "-o", out, "--progress", "0", "--writer", writer],
                        env=env, capture_output=True, text=True, timeout=1800)
     m = re.search(r"this run: (\d+) points in ([\d.]+) s .*rank 0 CPU ([\d.]+) s, "
                   r"modelled work ([\d.]+) s", p.stderr)
     if not m:
-        print(f"W={workers} cost={cost}: exit {p.returncode}\n{p.stderr[-2000:]}", flush=True)
+        print(f"W={workers} cost={cost} writer={writer}: exit {p.returncode}\n{p.stderr[-2000:]}",
+              flush=True)
         return
     pts, wall, cpu, busy = int(m[1]), float(m[2]), float(m[3]), float(m[4])
-    print(f"scaling W={workers} cost={cost} points={pts} wall_s={wall:.3f} "
+    print(f"scaling W={workers} cost={cost} writer={writer} points={pts} wall_s={wall:.3f} "
           f"efficiency={busy / (workers * wall):.3f} rank0_cpu_s={cpu:.3f} "
           f"rank0_cpu_per_point_us={1e6 * cpu / pts:.3f} mpirun_s={time.time() - t:.1f} "
           f"exit={p.returncode}",
@@ -82,11 +87,13 @@ def main():
     ap.add_argument("--costs", default="2.5e-6,5e-3,1,mixed")
     ap.add_argument("--target", type=float, default=12.0)
     ap.add_argument("--max-points", type=int, default=4000000)
+    ap.add_argument("--writers", default="workers,master")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for w in map(int, a.workers.split(",")):
             for c in a.costs.split(","):
-                run(a.build, w, c, a.target, a.max_points, tmp)
+                for wr in a.writers.split(","):
+                    run(a.build, w, c, a.target, a.max_points, tmp, wr)
     return 0
 
 

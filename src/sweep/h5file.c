@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -83,8 +84,11 @@ struct sw_writer_state {
     h5_pending *pending;
     size_t n_pending, cap_pending;
     h5_sync sync;
-    char error[256]; /* the last failure (sw_writer last_error) */
-    int broken;      /* a write or sync failed: the file is not closed by us */
+    h5_pending *durable; /* batches other processes wrote and synced: done flags to write */
+    size_t n_durable, cap_durable;
+    int done_unsynced; /* done flags of those written since the last sync started */
+    char error[256];   /* the last failure (sw_writer last_error) */
+    int broken;        /* a write or sync failed: the file is not closed by us */
 };
 
 static hid_t file_type(sw_type t)
@@ -290,10 +294,11 @@ static sw_writer_state *h5_alloc(const sw_config *cfg, const sw_grid *g)
     const size_t scratch =
         (size_t)SW_BATCH_MAX * (size_t)(g->max_N > 4 ? g->max_N : 4) * sizeof(int32_t);
     w->scratch = malloc(scratch);
-    w->cap_pending = 256;
+    w->cap_pending = w->cap_durable = 256;
     w->pending = malloc(w->cap_pending * sizeof *w->pending);
+    w->durable = malloc(w->cap_durable * sizeof *w->durable);
     w->dxpl = H5Pcreate(H5P_DATASET_XFER);
-    if (!w->blk || !w->scratch || !w->pending || w->dxpl < 0) {
+    if (!w->blk || !w->scratch || !w->pending || !w->durable || w->dxpl < 0) {
         h5_close(w, NULL, 0);
         return NULL;
     }
@@ -851,17 +856,24 @@ static int fail(sw_writer_state *w, const char *fmt, const char *what)
 
 static int finish_sync(sw_writer_state *w);
 
+/* Append a batch to a queue (pending or durable). */
+static int queue_push(sw_writer_state *w, h5_pending **q, size_t *n, size_t *cap, int b,
+                      int64_t start, int64_t count)
+{
+    if (*n == *cap) {
+        h5_pending *p = realloc(*q, 2 * *cap * sizeof *p);
+        if (!p) return fail(w, "%s", "out of memory for the commit queue");
+        *q = p;
+        *cap *= 2;
+    }
+    (*q)[(*n)++] = (h5_pending){b, start, count};
+    return 0;
+}
+
 /* Remember a written batch until the next commit. */
 static int queue_done(sw_writer_state *w, int b, int64_t start, int64_t count)
 {
-    if (w->n_pending == w->cap_pending) {
-        h5_pending *p = realloc(w->pending, 2 * w->cap_pending * sizeof *p);
-        if (!p) return fail(w, "%s", "out of memory for the commit queue");
-        w->pending = p;
-        w->cap_pending *= 2;
-    }
-    w->pending[w->n_pending++] = (h5_pending){b, start, count};
-    return 0;
+    return queue_push(w, &w->pending, &w->n_pending, &w->cap_pending, b, start, count);
 }
 
 /* Every observable and status; the done flags wait for the next commit. */
@@ -890,8 +902,9 @@ static int h5_write_batch(sw_writer_state *w, int b, int64_t start, int64_t coun
     return 0;
 }
 
-/* done = 1 for the points [start, start + count) of block b. */
-static int write_done(sw_writer_state *w, int b, int64_t start, int64_t count)
+/* done = 1 for the points [start, start + count) of block b, at most
+ * SW_BATCH_MAX (the scratch buffer). */
+static int write_done_slab(sw_writer_state *w, int b, int64_t start, int64_t count)
 {
     h5_block *hb = &w->blk[b];
     if (select_range(hb, w->cfg, &w->g->blk[b], start, count)) return -1;
@@ -902,6 +915,41 @@ static int write_done(sw_writer_state *w, int b, int64_t start, int64_t count)
     herr_t err = H5Dwrite(hb->done, H5T_NATIVE_UINT8, ms, hb->space[SW_EXT_1], w->dxpl, w->scratch);
     H5Sclose(ms);
     return err < 0 ? -1 : 0;
+}
+
+/* done = 1 for the points [start, start + count) of block b. */
+static int write_done(sw_writer_state *w, int b, int64_t start, int64_t count)
+{
+    for (int64_t s = 0; s < count; s += SW_BATCH_MAX)
+        if (write_done_slab(w, b, start + s, count - s < SW_BATCH_MAX ? count - s : SW_BATCH_MAX))
+            return -1;
+    return 0;
+}
+
+static int by_block_and_start(const void *a, const void *b)
+{
+    const h5_pending *p = a, *q = b;
+    if (p->b != q->b) return p->b < q->b ? -1 : 1;
+    return p->start < q->start ? -1 : p->start > q->start;
+}
+
+/* The done flags of the batches other processes synced (mark_durable),
+ * adjacent ones merged: one write per run of consecutive points. */
+static int write_durable(sw_writer_state *w)
+{
+    if (!w->n_durable) return 0;
+    qsort(w->durable, w->n_durable, sizeof *w->durable, by_block_and_start);
+    for (size_t i = 0; i < w->n_durable;) {
+        h5_pending r = w->durable[i++];
+        for (;
+             i < w->n_durable && w->durable[i].b == r.b && w->durable[i].start == r.start + r.count;
+             i++)
+            r.count += w->durable[i].count;
+        if (write_done(w, r.b, r.start, r.count)) return fail(w, "%s", "writing done");
+    }
+    w->n_durable = 0;
+    w->done_unsynced = 1;
+    return 0;
 }
 
 static void *sync_thread(void *arg)
@@ -938,9 +986,10 @@ static int finish_sync(sw_writer_state *w)
 /* Everything written so far durable and marked done, now. */
 static int commit_now(sw_writer_state *w)
 {
-    if (finish_sync(w)) return -1;
-    if (!w->n_pending) return 0;
+    if (finish_sync(w) || write_durable(w)) return -1;
+    if (!w->n_pending && !w->done_unsynced) return 0;
     if (fdatasync(w->fd)) return fail(w, "fdatasync: %s", strerror(errno));
+    w->done_unsynced = 0;
     return mark_done(w, w->n_pending);
 }
 
@@ -954,13 +1003,84 @@ static int h5_flush(sw_writer_state *w)
     h5_sync *y = &w->sync;
     if (!w->writable || w->broken) return w->broken ? -1 : 0;
     if (y->running && !atomic_load(&y->finished)) return 0; /* next time */
-    if (finish_sync(w)) return -1;
-    if (!w->n_pending) return 0;
+    if (finish_sync(w) || write_durable(w)) return -1;
+    if (!w->n_pending && !w->done_unsynced) return 0;
+    w->done_unsynced = 0; /* the done flags written so far: durable with this sync */
     y->fd = w->fd;
     y->covers = w->n_pending;
     atomic_store(&y->finished, 0);
     if (pthread_create(&y->thread, NULL, sync_thread, y)) return commit_now(w);
     y->running = 1;
+    return 0;
+}
+
+/* Data another process wrote and synced: its done flags at the next
+ * commit (merged with their neighbours), durable with its sync. */
+static int h5_mark_durable(sw_writer_state *w, int b, int64_t start, int64_t count)
+{
+    if (w->broken || !w->writable) return -1;
+    if (count <= 0) return 0;
+    return queue_push(w, &w->durable, &w->n_durable, &w->cap_durable, b, start, count);
+}
+
+/* Data written by another process of this node: fdatasync of our
+ * descriptor makes it durable, so it waits for a commit as our own. */
+static int h5_note_written(sw_writer_state *w, int b, int64_t start, int64_t count)
+{
+    if (w->broken || !w->writable) return -1;
+    if (count <= 0) return 0;
+    if (queue_done(w, b, start, count)) return -1;
+    if (w->sync.running && atomic_load(&w->sync.finished)) return finish_sync(w);
+    return 0;
+}
+
+/* Dataset d of output o can be written as raw bytes: contiguous,
+ * allocated with the grid's size, and a file datatype equal to the memory
+ * type the packing converts to. Its offset, or -1 with msg. */
+static int64_t raw_offset(hid_t d, const sw_output *o, hsize_t elements, char *msg, size_t msglen)
+{
+    hid_t dcpl = H5Dget_create_plist(d), t = H5Dget_type(d);
+    const int contiguous = dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CONTIGUOUS;
+    const htri_t same = t >= 0 ? H5Tequal(t, mem_type(o->type)) : -1;
+    const size_t esize = t >= 0 ? H5Tget_size(t) : 0;
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (t >= 0) H5Tclose(t);
+    const haddr_t addr = H5Dget_offset(d);
+    if (!contiguous || addr == HADDR_UNDEF || H5Dget_storage_size(d) != elements * esize) {
+        snprintf(msg, msglen, "--writer workers: dataset %s is not contiguous and allocated",
+                 o->name);
+        return -1;
+    }
+    if (same <= 0) {
+        snprintf(msg, msglen,
+                 "--writer workers: dataset %s's file datatype is not this machine's memory "
+                 "type (byte order or size); use --writer master",
+                 o->name);
+        return -1;
+    }
+    return (int64_t)addr;
+}
+
+static int h5_raw_layout(sw_writer_state *w, sw_raw_layout *lay, char *msg, size_t msglen)
+{
+    const sw_config *cfg = w->cfg;
+    struct stat st;
+    if (fstat(w->fd, &st)) return snprintf(msg, msglen, "fstat: %s", strerror(errno)), -1;
+    lay->dev = (uint64_t)st.st_dev;
+    lay->ino = (uint64_t)st.st_ino;
+    for (int b = 0; b < w->n_blocks; b++) {
+        const sw_block *blk = &w->g->blk[b];
+        for (int k = 0; k < cfg->n_out; k++) {
+            const sw_output *o = &sw_outputs[cfg->out[k]];
+            const hsize_t n =
+                (hsize_t)blk->npoints * (hsize_t)sw_ext_size(o->ext, cfg->model, blk->N);
+            sw_raw_dset *d = &lay->d[(size_t)b * (size_t)lay->n_out + (size_t)k];
+            d->offset = raw_offset(w->blk[b].dset[k], o, n, msg, msglen);
+            if (d->offset < 0) return -1;
+            d->size = o->type == SW_I8 ? 1 : o->type == SW_I32 ? 4 : 8;
+            d->type = (int32_t)o->type;
+        }
+    }
     return 0;
 }
 
@@ -1077,6 +1197,7 @@ static int h5_close(sw_writer_state *w, char *msg, size_t msglen)
     free(w->blk);
     free(w->scratch);
     free(w->pending);
+    free(w->durable);
     free(w);
     return rc;
 }
@@ -1086,6 +1207,9 @@ const sw_writer_ops sw_h5_writer = {
     .create = h5_create,
     .open = h5_open,
     .write_batch = h5_write_batch,
+    .mark_durable = h5_mark_durable,
+    .note_written = h5_note_written,
+    .raw_layout = h5_raw_layout,
     .read_done = h5_read_done,
     .count_status = h5_count_status,
     .flush = h5_flush,

@@ -1,13 +1,23 @@
 /* Master/worker protocol (README.md in this folder has the diagram):
  *
  *   master -> worker  TAG_ITEM   {WORK, block, start, count} | {NONE}
- *   worker -> master  TAG_RESULT {block, start, count, flags} + packed results
+ *   worker -> master  TAG_RESULT {block, start, count, flags, synced, failed,
+ *                                 nonpositive} + packed results (`--writer master`)
  *
  * Every WORK is answered by exactly one TAG_RESULT; NONE is the last message
- * a worker gets and is not answered. A worker starts with two items and
- * gets one more per result, so it always has the next batch at hand. Only
- * the master touches the file: it writes every result and commits (sync,
- * then done flags) every flush_every seconds.
+ * a worker gets. A worker starts with two items and gets one more per
+ * result, so it always has the next batch at hand.
+ *
+ * `--writer master`: the master writes every result and commits (sync,
+ * then done flags) every flush_every seconds; NONE is not answered.
+ * `--writer workers`: a worker writes its batch itself (rawwrite.h) and
+ * sends only the header. A worker on the master's node: its batch joins
+ * the master's commit queue (the master's fdatasync covers the node's
+ * page cache). Elsewhere: every flush_every seconds the worker fdatasyncs
+ * and `synced` (cumulative) says how many of its batches are on stable
+ * storage; the master keeps those batches in order and marks done only
+ * the synced ones. NONE is answered by a last report
+ * (count 0) after the worker's final sync.
  *
  * No hang: a worker silent for longer than the rank timeout while it owes
  * a result, or a master silent that long while a worker waits, ends the
@@ -31,7 +41,7 @@
 
 enum { TAG_ITEM = 11, TAG_RESULT = 12 };
 enum { ITEM_WORK = 1, ITEM_NONE = 3 };
-enum { FLAG_STOP = 1 }; /* the worker caught a stop signal */
+enum { FLAG_STOP = 1, FLAG_IOERR = 2 }; /* a stop signal; the worker's write or sync failed */
 
 typedef struct {
     int64_t type, block, start, count;
@@ -39,7 +49,12 @@ typedef struct {
 
 typedef struct {
     int64_t block, start, count, flags;
+    int64_t synced;              /* workers write: the worker's batches on stable storage */
+    int64_t failed, nonpositive; /* the batch's summary (count_failed) */
 } result_hdr;
+
+/* After a FLAG_IOERR header: what failed, as text. */
+#define IOERR_TEXT 256
 
 /* Backoff of a waiting rank: first sleep, longest sleep (seconds). */
 #define MASTER_SLEEP_MIN 50e-6
@@ -173,13 +188,13 @@ static double cpu_now(void)
 
 /* Failed points, and states with a negative eigenvalue (redfield need not
  * give a positive one): counted for the summary. */
-static void count_failed(sw_run_stats *st, const sw_grid *g, int b, const double *packed,
-                         int64_t count)
+static void count_failed(const sw_grid *g, int b, const double *packed, int64_t count,
+                         int64_t *failed, int64_t *nonpositive)
 {
-    for (int64_t i = 0; i < count; i++) st->failed += packed[i] != 0; /* status column first */
+    for (int64_t i = 0; i < count; i++) *failed += packed[i] != 0; /* status column first */
     if (g->min_eig < 0) return;
     const double *m = packed + count * g->blk[b].col[g->min_eig];
-    for (int64_t i = 0; i < count; i++) st->nonpositive += m[i] < 0.0;
+    for (int64_t i = 0; i < count; i++) *nonpositive += m[i] < 0.0;
 }
 
 /* Commit every flush_every seconds; a failed commit stops the run. */
@@ -217,7 +232,7 @@ static int run_single(const sw_grid *g, sw_writer *w, queue_t *q, sw_compute *co
             break;
         }
         count_done(st, g, b, count);
-        count_failed(st, g, b, buf, count);
+        count_failed(g, b, buf, count, &st->failed, &st->nonpositive);
         double now = sw_now();
         if (opt->progress_every > 0 && now - last_progress >= opt->progress_every) {
             progress_line(st, t0);
@@ -231,11 +246,25 @@ static int run_single(const sw_grid *g, sw_writer *w, queue_t *q, sw_compute *co
 
 /* ---- master ----------------------------------------------------------- */
 
+/* A batch a worker wrote itself, waiting for its sync report. */
 typedef struct {
-    int outstanding; /* WORK sent, not yet answered */
+    int64_t block, start, count;
+} written_batch;
+
+/* A worker sends a report at least every SW_RAW_MAX_UNSYNCED batches, and
+ * the master adds the batch of the report before it takes the synced ones
+ * out: this many entries per worker suffice. */
+#define FIFO_CAP (SW_RAW_MAX_UNSYNCED + 1)
+
+typedef struct {
+    int outstanding; /* WORK sent, not yet answered (+ the last report, workers write) */
     int none_sent;
-    double last_item_s; /* estimated seconds of work in the last item sent */
-    double last_heard;  /* when its last result came (or its first item went) */
+    double last_item_s;  /* estimated seconds of work in the last item sent */
+    double last_heard;   /* when its last result came (or its first item went) */
+    written_batch *fifo; /* workers write: its batches written, not yet reported synced */
+    int head, len;
+    int64_t reported; /* batches it has reported synced so far */
+    int local;        /* on rank 0's node: rank 0's commit syncs its writes */
 } worker_state;
 
 typedef struct {
@@ -267,10 +296,8 @@ static void send_item(master_t *m, int w)
         it.block = b;
         ws->last_item_s = (double)it.count * m->q->g->blk[b].cost;
     }
-    if (it.type == ITEM_NONE)
-        ws->none_sent = 1;
-    else
-        ws->outstanding++;
+    if (it.type == ITEM_NONE) ws->none_sent = 1;
+    if (it.type == ITEM_WORK || m->opt->workers_write) ws->outstanding++; /* a last report */
     MPI_Send(&it, (int)sizeof it, MPI_BYTE, w, TAG_ITEM, m->comm); /* small: eager, no wait */
 }
 
@@ -351,6 +378,14 @@ static void master_housekeeping(master_t *m)
     }
 }
 
+static void master_io_error(master_t *m)
+{
+    sw_log(0, "error: %s; stopping", m->msg);
+    m->st->io_error = 1;
+    m->stopping = 1;
+    m->rc = -1;
+}
+
 /* Write the batch of a result (unless an earlier write failed). */
 static void master_store(master_t *m, const result_hdr *hdr)
 {
@@ -363,14 +398,61 @@ static void master_store(master_t *m, const result_hdr *hdr)
         snprintf(m->msg, m->msglen, "writing %s points %lld..%lld failed: %s",
                  m->q->g->blk[block].group, (long long)hdr->start,
                  (long long)(hdr->start + hdr->count - 1), sw_writer_error(m->wr));
-        sw_log(0, "error: %s; stopping", m->msg);
-        st->io_error = 1;
-        m->stopping = 1;
-        m->rc = -1;
+        master_io_error(m);
         return;
     }
     count_done(st, m->q->g, block, hdr->count);
-    count_failed(st, m->q->g, block, packed, hdr->count);
+    count_failed(m->q->g, block, packed, hdr->count, &st->failed, &st->nonpositive);
+}
+
+/* Workers write: the batch of the report joins worker w's written ones;
+ * those it reports synced get their done flags. */
+static void master_note_written(master_t *m, int w, const result_hdr *hdr)
+{
+    worker_state *ws = &m->w[w - 1];
+    sw_run_stats *st = m->st;
+    if (hdr->flags & FLAG_IOERR) {
+        if (st->io_error) return;
+        snprintf(m->msg, m->msglen, "rank %d: %.*s", w, IOERR_TEXT, m->buf + sizeof *hdr);
+        master_io_error(m);
+        return;
+    }
+    if (hdr->count > 0 && ws->local) {
+        count_done(st, m->q->g, (int)hdr->block, hdr->count);
+        st->failed += hdr->failed;
+        st->nonpositive += hdr->nonpositive;
+        if (!st->io_error &&
+            sw_writer_note_written(m->wr, (int)hdr->block, hdr->start, hdr->count)) {
+            snprintf(m->msg, m->msglen, "committing the results failed: %s",
+                     sw_writer_error(m->wr));
+            master_io_error(m);
+        }
+        return;
+    }
+    if (hdr->count > 0) {
+        if (ws->len == FIFO_CAP) {
+            snprintf(m->msg, m->msglen, "rank %d reported more unsynced batches than %d", w,
+                     FIFO_CAP);
+            master_io_error(m);
+            return;
+        }
+        ws->fifo[(ws->head + ws->len++) % FIFO_CAP] =
+            (written_batch){hdr->block, hdr->start, hdr->count};
+        count_done(st, m->q->g, (int)hdr->block, hdr->count);
+        st->failed += hdr->failed;
+        st->nonpositive += hdr->nonpositive;
+    }
+    for (; ws->reported < hdr->synced && ws->len > 0 && !st->io_error; ws->reported++) {
+        const written_batch *b = &ws->fifo[ws->head];
+        ws->head = (ws->head + 1) % FIFO_CAP;
+        ws->len--;
+        if (sw_writer_mark_durable(m->wr, (int)b->block, b->start, b->count)) {
+            snprintf(m->msg, m->msglen, "marking %s points %lld..%lld done failed: %s",
+                     m->q->g->blk[b->block].group, (long long)b->start,
+                     (long long)(b->start + b->count - 1), sw_writer_error(m->wr));
+            master_io_error(m);
+        }
+    }
 }
 
 /* Receive one result if there is one (else nap); answer it, store it. */
@@ -404,7 +486,10 @@ static void master_receive(master_t *m, double sleep_max)
                w);
     }
     send_item(m, w); /* reply first: the worker's queue stays full */
-    if (hdr.count > 0) master_store(m, &hdr);
+    if (m->opt->workers_write)
+        master_note_written(m, w, &hdr);
+    else if (hdr.count > 0)
+        master_store(m, &hdr);
 }
 
 static int run_master(MPI_Comm comm, int size, sw_writer *wr, queue_t *q, const sw_run_opts *opt,
@@ -428,6 +513,7 @@ static int run_master(MPI_Comm comm, int size, sw_writer *wr, queue_t *q, const 
                   .msglen = msglen};
     for (int w = 1; w < size; w++) {
         m.w[w - 1].last_heard = t0;
+        m.w[w - 1].local = opt->workers_write && opt->local && opt->local[w];
         send_item(&m, w), send_item(&m, w);
     }
     for (;;) {
@@ -479,43 +565,97 @@ static void wait_item(MPI_Comm comm, worker_reqs *r, const sw_run_opts *opt, dou
     }
 }
 
-static int run_worker(MPI_Comm comm, const sw_grid *g, sw_compute *comp, const sw_run_opts *opt,
-                      char **sbuf)
+/* A worker's side of the protocol. */
+typedef struct {
+    MPI_Comm comm;
+    const sw_grid *g;
+    sw_compute *comp;
+    sw_raw_writer *raw; /* workers write; NULL: the results travel to the master */
+    const sw_run_opts *opt;
+    char **sbuf; /* two send buffers: one in flight while the other is filled */
+    int sb;
+    worker_reqs r;
+    int ioerr; /* a write or sync of raw failed: nothing more is written */
+    double longest;
+} worker_t;
+
+/* The send buffer of the next message, free. */
+static char *worker_slot(worker_t *k)
+{
+    if (k->r.sreq[k->sb] != MPI_REQUEST_NULL) MPI_Wait(&k->r.sreq[k->sb], MPI_STATUS_IGNORE);
+    return k->sbuf[k->sb];
+}
+
+/* Workers write: the batch into the file (a sync when due), the header
+ * says how many batches are synced; on a failure, what failed. Bytes of
+ * the message. */
+static size_t worker_write(worker_t *k, result_hdr *hdr, char *buf, int force_sync)
+{
+    const double *packed = (const double *)(buf + sizeof *hdr);
+    if (!k->ioerr && hdr->count > 0 &&
+        sw_raw_write_batch(k->raw, (int)hdr->block, hdr->start, hdr->count, packed))
+        k->ioerr = 1;
+    if (!k->ioerr && sw_raw_maybe_sync(k->raw, k->opt->flush_every, force_sync)) k->ioerr = 1;
+    hdr->synced = k->raw->synced;
+    if (!k->ioerr) return sizeof *hdr;
+    hdr->flags |= FLAG_IOERR;
+    snprintf(buf + sizeof *hdr, IOERR_TEXT, "%s", k->raw->error);
+    return sizeof *hdr + IOERR_TEXT;
+}
+
+static void worker_send(worker_t *k, result_hdr *hdr, char *buf, size_t n)
+{
+    hdr->flags |= sw_signal_caught() ? FLAG_STOP : 0;
+    memcpy(buf, hdr, sizeof *hdr);
+    MPI_Isend(buf, (int)n, MPI_BYTE, 0, TAG_RESULT, k->comm, &k->r.sreq[k->sb]);
+    k->sb ^= 1;
+}
+
+/* Compute one item and send its result (or, workers write, its report). */
+static void worker_batch(worker_t *k, const item_msg *it)
+{
+    result_hdr hdr = {it->block, it->start, it->count, 0, 0, 0, 0};
+    char *buf = worker_slot(k);
+    double *packed = (double *)(buf + sizeof hdr);
+    const double t = sw_now();
+    if (!k->ioerr) /* after a failed write the master stops: no use computing */
+        sw_compute_batch(k->comp, (int)it->block, it->start, it->count, packed, worker_poll, &k->r);
+    if (sw_now() - t > k->longest) k->longest = sw_now() - t;
+    count_failed(k->g, (int)it->block, packed, it->count, &hdr.failed, &hdr.nonpositive);
+    size_t n = sizeof hdr + (size_t)it->count * (size_t)k->g->blk[it->block].rec * sizeof(double);
+    if (k->raw) n = worker_write(k, &hdr, buf, 0);
+    worker_send(k, &hdr, buf, n);
+}
+
+static int run_worker(worker_t *k)
 {
     item_msg items[2];
-    worker_reqs r = {MPI_REQUEST_NULL, 0, {MPI_REQUEST_NULL, MPI_REQUEST_NULL}};
-    int cur = 0, sb = 0;
-    double longest = 0;
-    MPI_Irecv(&items[cur], (int)sizeof(item_msg), MPI_BYTE, 0, TAG_ITEM, comm, &r.rreq);
+    int cur = 0;
+    MPI_Irecv(&items[cur], (int)sizeof(item_msg), MPI_BYTE, 0, TAG_ITEM, k->comm, &k->r.rreq);
     for (;;) {
-        if (!r.rdone) wait_item(comm, &r, opt, longest);
-        r.rdone = 0;
+        if (!k->r.rdone) wait_item(k->comm, &k->r, k->opt, k->longest);
+        k->r.rdone = 0;
         const item_msg it = items[cur];
         if (it.type == ITEM_NONE) break;
         cur ^= 1; /* the next item arrives while this one is worked on */
-        MPI_Irecv(&items[cur], (int)sizeof(item_msg), MPI_BYTE, 0, TAG_ITEM, comm, &r.rreq);
-        result_hdr hdr = {it.block, it.start, it.count, 0};
-        if (r.sreq[sb] != MPI_REQUEST_NULL) MPI_Wait(&r.sreq[sb], MPI_STATUS_IGNORE);
-        const double t = sw_now();
-        sw_compute_batch(comp, (int)it.block, it.start, it.count, (double *)(sbuf[sb] + sizeof hdr),
-                         worker_poll, &r);
-        if (sw_now() - t > longest) longest = sw_now() - t;
-        hdr.flags = sw_signal_caught() ? FLAG_STOP : 0;
-        memcpy(sbuf[sb], &hdr, sizeof hdr);
-        size_t n = sizeof hdr + (size_t)it.count * (size_t)g->blk[it.block].rec * sizeof(double);
-        MPI_Isend(sbuf[sb], (int)n, MPI_BYTE, 0, TAG_RESULT, comm, &r.sreq[sb]);
-        sb ^= 1;
+        MPI_Irecv(&items[cur], (int)sizeof(item_msg), MPI_BYTE, 0, TAG_ITEM, k->comm, &k->r.rreq);
+        worker_batch(k, &it);
+    }
+    if (k->raw) { /* the last report: everything written is synced */
+        result_hdr hdr = {0, 0, 0, 0, 0, 0, 0};
+        char *buf = worker_slot(k);
+        worker_send(k, &hdr, buf, worker_write(k, &hdr, buf, 1));
     }
     for (int s = 0; s < 2; s++)
-        if (r.sreq[s] != MPI_REQUEST_NULL)
-            sleepy_wait(&r.sreq[s], MPI_STATUS_IGNORE, WORKER_SLEEP_MIN, WORKER_SLEEP_MAX);
+        if (k->r.sreq[s] != MPI_REQUEST_NULL)
+            sleepy_wait(&k->r.sreq[s], MPI_STATUS_IGNORE, WORKER_SLEEP_MIN, WORKER_SLEEP_MAX);
     return 0;
 }
 
 /* Largest result message of the sweep. */
 static size_t max_message(const sw_grid *g)
 {
-    size_t maxmsg = sizeof(result_hdr);
+    size_t maxmsg = sizeof(result_hdr) + IOERR_TEXT;
     for (int b = 0; b < g->n_blocks; b++) {
         size_t s = sizeof(result_hdr) +
                    (size_t)sw_batch_cap(&g->blk[b]) * (size_t)g->blk[b].rec * sizeof(double);
@@ -524,8 +664,17 @@ static size_t max_message(const sw_grid *g)
     return maxmsg;
 }
 
+/* Master, workers write: each worker's queue of batches waiting for a
+ * sync report, one allocation. */
+static written_batch *alloc_fifos(worker_state *wst, int nw)
+{
+    written_batch *f = malloc((size_t)nw * FIFO_CAP * sizeof *f);
+    for (int i = 0; f && i < nw; i++) wst[i].fifo = f + (size_t)i * FIFO_CAP;
+    return f;
+}
+
 int sw_run(MPI_Comm comm, const sw_grid *g, sw_writer *w, uint8_t **done, sw_compute *comp,
-           const sw_run_opts *opt, sw_run_stats *st, char *msg, size_t msglen)
+           sw_raw_writer *raw, const sw_run_opts *opt, sw_run_stats *st, char *msg, size_t msglen)
 {
     int rank, size;
     MPI_Comm_rank(comm, &rank);
@@ -537,14 +686,24 @@ int sw_run(MPI_Comm comm, const sw_grid *g, sw_writer *w, uint8_t **done, sw_com
     const size_t maxmsg = max_message(g);
     char *b0 = malloc(maxmsg), *b1 = rank > 0 ? malloc(maxmsg) : NULL;
     worker_state *wst = rank == 0 ? calloc((size_t)size, sizeof(worker_state)) : NULL;
+    written_batch *fifos =
+        wst && opt->workers_write && size > 1 ? alloc_fifos(wst, size - 1) : NULL;
     int ok = b0 && (rank == 0 ? wst != NULL : b1 != NULL), all_ok;
+    if (wst && opt->workers_write && size > 1 && !fifos) ok = 0;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm);
     int rc = -1;
     if (!all_ok) {
         snprintf(msg, msglen, "out of memory for the message buffers (%zu bytes)", maxmsg);
     } else if (rank != 0) {
         char *sbuf[2] = {b0, b1};
-        rc = run_worker(comm, g, comp, opt, sbuf);
+        worker_t k = {.comm = comm,
+                      .g = g,
+                      .comp = comp,
+                      .raw = opt->workers_write ? raw : NULL,
+                      .opt = opt,
+                      .sbuf = sbuf,
+                      .r = {MPI_REQUEST_NULL, 0, {MPI_REQUEST_NULL, MPI_REQUEST_NULL}}};
+        rc = run_worker(&k);
     } else {
         queue_t q = {g, done, 0, 0, 0, size > 1 ? size - 1 : 1};
         st->total = g->total;
@@ -564,6 +723,7 @@ int sw_run(MPI_Comm comm, const sw_grid *g, sw_writer *w, uint8_t **done, sw_com
     }
     free(b0);
     free(b1);
+    free(fifos);
     free(wst);
     return rc;
 }

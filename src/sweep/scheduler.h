@@ -1,12 +1,13 @@
 /* Dynamic master/worker scheduling of the grid points.
  *
  * Rank 0 (the master) hands out batches of contiguous undone points, most
- * expensive group first, and writes every result it receives to the file;
- * ranks 1..K-1 compute. Each worker holds two batches (one computing, one
- * queued), so the master's reply latency is hidden. The master never blocks
- * in MPI while it waits: it polls with MPI_Improbe and sleeps with an
- * exponential backoff (Open MPI's blocking calls busy-poll and would take a
- * core from the workers). With K = 1 rank 0 computes and writes alone. */
+ * expensive group first, and writes every result it receives to the file
+ * (`--writer master`), or only the done flags of the batches the workers
+ * wrote and synced themselves (`--writer workers`); ranks 1..K-1 compute. Each worker holds two
+ * batches (one computing, one queued), so the master's reply latency is hidden. The master never
+ * blocks in MPI while it waits: it polls with MPI_Improbe and sleeps with an exponential backoff
+ * (Open MPI's blocking calls busy-poll and would take a core from the workers). With K = 1 rank 0
+ * computes and writes alone. */
 #ifndef QT_SWEEP_SCHEDULER_H
 #define QT_SWEEP_SCHEDULER_H
 
@@ -16,12 +17,17 @@
 #include "compute.h"
 #include "config.h"
 #include "grid.h"
+#include "rawwrite.h"
 #include "writer.h"
 
 typedef struct {
     double progress_every; /* seconds between progress lines; <= 0: none */
     double flush_every;    /* seconds between group commits (writer flush) */
     double rank_timeout;   /* seconds of silence before a rank counts as dead (at least) */
+    int workers_write;     /* --writer workers: workers write their data (rawwrite.h), rank 0
+                              marks done what they report synced */
+    const int *local;      /* rank 0, workers write: local[r] = 1 when rank r shares rank 0's
+                              node (its writes are synced by rank 0's commit) */
 } sw_run_opts;
 
 /* A silent rank ends the run after max(rank_timeout, this many times the
@@ -54,9 +60,11 @@ typedef struct {
 /* Collective over comm. w is the open results file (rank 0 only; NULL
  * elsewhere). done[b] is block b's done mask on rank 0 (read from the file;
  * NULL on other ranks); comp is this rank's compute context (NULL
- * on the master when K > 1). Fills st on rank 0. Returns 0, -1 (msg) or SW_RUN_DEAD_RANK. */
+ * on the master when K > 1); raw is a worker's own writer when
+ * opt->workers_write (NULL otherwise). Fills st on rank 0. Returns 0, -1
+ * (msg) or SW_RUN_DEAD_RANK. */
 int sw_run(MPI_Comm comm, const sw_grid *g, sw_writer *w, uint8_t **done, sw_compute *comp,
-           const sw_run_opts *opt, sw_run_stats *st, char *msg, size_t msglen);
+           sw_raw_writer *raw, const sw_run_opts *opt, sw_run_stats *st, char *msg, size_t msglen);
 
 /* Barrier that sleeps instead of spinning (MPI_Ibarrier + MPI_Test +
  * nanosleep): used before every collective a rank may wait long in. */

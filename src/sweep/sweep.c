@@ -32,6 +32,7 @@
 #include "../common/memlimit.h"
 #include "outfile.h"
 #include "outputs.h"
+#include "rawwrite.h"
 #include "scheduler.h"
 #include "signals.h"
 #include "sweep.h"
@@ -45,7 +46,20 @@ typedef struct {
     int resume, force;
     double progress;
     int threads; /* --threads_per_rank, 0: the config's, else SLURM_CPUS_PER_TASK, else 1 */
+    int writer;  /* --writer: WRITER_DEFAULT, WRITER_MASTER or WRITER_WORKERS */
 } sweep_args;
+
+/* Who writes the results (README.md in this folder, "Writing"). The
+ * default is workers, falling back to master when the workers cannot
+ * open the file rank 0 opened (another node without the file system). */
+enum { WRITER_DEFAULT = 0, WRITER_MASTER, WRITER_WORKERS };
+static const char *const writer_names[] = {"default", "master", "workers"};
+
+/* The options of `qthermo sweep` (the "did you mean" list; usage() explains
+ * each). */
+static const char *const sweep_options[] = {
+    "--resume", "--force", "--output", "--progress", "--threads_per_rank", "--writer", "--help"};
+#define N_SWEEP_OPTIONS ((int)(sizeof sweep_options / sizeof *sweep_options))
 
 /* Threads per rank: --threads_per_rank, else the config's threads_per_rank,
  * else Slurm's --cpus-per-task (SLURM_CPUS_PER_TASK), else 1. They change
@@ -74,6 +88,10 @@ static void usage(FILE *f)
             "  --progress SECONDS    progress line interval on stderr (default 10, 0: off)\n"
             "  --threads_per_rank T  threads for one large chain point (default: the\n"
             "                        config's threads_per_rank, else SLURM_CPUS_PER_TASK, else 1)\n"
+            "  --writer W            master: rank 0 writes every result; workers: each worker\n"
+            "                        writes its own into the file, rank 0 only schedules and\n"
+            "                        marks done (default: workers when K > 1, master when the\n"
+            "                        workers cannot open the file)\n"
             "Exit codes: 0 done, 1 I/O or internal failure, 2 bad input (nothing written),\n"
             "4 interrupted by SIGTERM/SIGINT/SIGUSR1 (resumable with --resume).\n"
             "QTHERMO_COUNT_FILE=PATH (testing): append 'GROUP INDEX' for every computed point.\n"
@@ -81,6 +99,14 @@ static void usage(FILE *f)
             "  seconds (default 1).\n"
             "QTHERMO_RANK_TIMEOUT=S: a rank silent for max(S, 20 x the longest batch) ends\n"
             "  the job (default 300).\n");
+}
+
+/* WRITER_MASTER or WRITER_WORKERS by name; WRITER_DEFAULT if neither. */
+static int writer_mode(const char *name)
+{
+    for (int k = WRITER_MASTER; k <= WRITER_WORKERS; k++)
+        if (!strcmp(name, writer_names[k])) return k;
+    return WRITER_DEFAULT;
 }
 
 /* 0, 1 (--help) or -1 (message in msg) */
@@ -110,6 +136,12 @@ static int parse_args(int argc, char **argv, sweep_args *a, char *msg, size_t le
             if (end == v || *end || t < 1 || t > 1024)
                 return snprintf(msg, len, "--threads_per_rank: expected 1..1024, got '%s'", v), -1;
             a->threads = (int)t;
+        } else if (!strcmp(s, "--writer")) {
+            if (!v && i + 1 >= argc) return snprintf(msg, len, "%s: missing value", s), -1;
+            if ((a->writer = writer_mode(v ? v : argv[++i])) == WRITER_DEFAULT)
+                return snprintf(msg, len, "--writer: expected master or workers, got '%s'",
+                                v ? v : argv[i]),
+                       -1;
         } else if (!strcmp(s, "-o") || !strcmp(s, "--output") || !strcmp(s, "--progress")) {
             if (!v && i + 1 >= argc) return snprintf(msg, len, "%s: missing value", s), -1;
             if (!v) v = argv[++i];
@@ -123,9 +155,7 @@ static int parse_args(int argc, char **argv, sweep_args *a, char *msg, size_t le
                     return snprintf(msg, len, "--progress: expected seconds >= 0, got '%s'", v), -1;
             }
         } else if (s[0] == '-' && s[1]) {
-            static const char *const known[] = {
-                "--resume", "--force", "--output", "--progress", "--threads_per_rank", "--help"};
-            const char *hint = qt_suggest(s, known, 6);
+            const char *hint = qt_suggest(s, sweep_options, N_SWEEP_OPTIONS);
             return snprintf(msg, len, "unknown option '%s'%s%s%s", argv[i],
                             hint ? " (did you mean " : "", hint ? hint : "", hint ? "?)" : ""),
                    -1;
@@ -238,6 +268,7 @@ typedef struct {
     sw_outfile file; /* rank 0: names and locks */
     uint8_t **done;  /* rank 0: the done masks */
     sw_writer out;   /* rank 0: the open results file */
+    int *local;      /* rank 0: local[r] = 1 when rank r shares rank 0's node */
     double t_start, file_seconds;
     char msg[3 * PATH_LEN + 512];
 } sweep_run;
@@ -480,7 +511,72 @@ static int open_output(sweep_run *r)
     return code;
 }
 
-static void log_start(const sweep_run *r)
+/* Rank 0 finds where every dataset is (writer.h raw_layout); all ranks
+ * get the map. 0, or -1 when the layout does not allow raw writes (rank 0
+ * says why) or memory is short. */
+static int send_layout(sweep_run *r, sw_raw_layout *lay)
+{
+    int ok = !sw_raw_layout_alloc(lay, r->g.n_blocks, r->cfg.n_out);
+    if (!ok) snprintf(r->msg, sizeof r->msg, "out of memory for the file layout");
+    if (ok && r->rank == 0) ok = !sw_writer_raw_layout(&r->out, lay, r->msg, sizeof r->msg);
+    if (r->rank == 0 && !ok) sw_log(0, "%s", r->msg);
+    if (agree_max(r->comm, !ok)) return -1;
+    uint64_t id[2] = {lay->dev, lay->ino};
+    MPI_Bcast(id, 2, MPI_UINT64_T, 0, r->comm);
+    lay->dev = id[0], lay->ino = id[1];
+    const size_t bytes = (size_t)lay->n_blocks * (size_t)lay->n_out * sizeof *lay->d;
+    MPI_Bcast(lay->d, (int)bytes, MPI_BYTE, 0, r->comm);
+    return 0;
+}
+
+/* Who writes: with --writer workers (the default when K > 1) every worker
+ * opens the file rank 0 opened and writes its own results. When that is
+ * not possible the default falls back to rank 0 writing; an explicit
+ * --writer workers is an error. Sets *workers_write; 0 or -1 (every rank). */
+/* Which ranks share rank 0's node (one page cache: rank 0's fdatasync
+ * writes their data back too): this rank's answer; rank 0 gets everyone's
+ * in local[size]. */
+static int share_locality(sweep_run *r, int *local)
+{
+    MPI_Comm node;
+    int lowest = 0;
+    MPI_Comm_split_type(r->comm, MPI_COMM_TYPE_SHARED, r->rank, MPI_INFO_NULL, &node);
+    MPI_Allreduce(&r->rank, &lowest, 1, MPI_INT, MPI_MIN, node);
+    MPI_Comm_free(&node);
+    /* testing: QTHERMO_WORKERS_SYNC=1 makes every worker sync its own
+     * writes, the path of workers on other nodes */
+    const char *own = getenv("QTHERMO_WORKERS_SYNC");
+    int mine = lowest == 0 && !(own && !strcmp(own, "1"));
+    MPI_Gather(&mine, 1, MPI_INT, local, 1, MPI_INT, 0, r->comm);
+    return mine;
+}
+
+static int choose_writer(sweep_run *r, sw_raw_layout *lay, sw_raw_writer *raw, int *workers_write)
+{
+    *workers_write = 0;
+    raw->fd = -1;
+    if (r->size == 1 || r->a.writer == WRITER_MASTER) return 0;
+    int ok = !send_layout(r, lay);
+    if (ok && r->rank > 0) {
+        ok = !sw_raw_open(raw, r->a.out, lay, &r->cfg, &r->g, r->msg, sizeof r->msg);
+        if (!ok) fprintf(stderr, "qthermo sweep [%d]: %s\n", r->rank, r->msg);
+    }
+    if (!agree_max(r->comm, !ok)) {
+        raw->local = share_locality(r, r->local);
+        return *workers_write = 1, 0;
+    }
+    if (r->rank > 0) sw_raw_close(raw);
+    if (r->a.writer == WRITER_WORKERS) {
+        snprintf(r->msg, sizeof r->msg,
+                 "--writer workers: the workers cannot write %s (above); use --writer master",
+                 r->a.out);
+        return -1;
+    }
+    if (r->rank == 0) sw_log(0, "the workers cannot write %s: rank 0 writes the results", r->a.out);
+    return 0;
+}
+
+static void log_start(const sweep_run *r, int workers_write)
 {
     char nlist[256] = "";
     for (int b = 0; b < r->g.n_blocks && strlen(nlist) < 200; b++)
@@ -491,7 +587,9 @@ static void log_start(const sweep_run *r)
            r->plan.mode == SW_OUT_RESUME ? "resuming" : "starting", r->a.config, r->a.out,
            sw_model_name(r->cfg.model), nsite ? ", N = " : "", nsite ? nlist : "",
            (long long)r->g.total, r->size, r->size > 1 ? "s" : "",
-           r->size > 1 ? "1 master + workers" : "one rank computes and writes");
+           r->size == 1    ? "one rank computes and writes"
+           : workers_write ? "1 master + workers, the workers write"
+                           : "1 master + workers, the master writes");
 }
 
 /* ", name count, ..." of the failed statuses; their total. */
@@ -583,22 +681,38 @@ static int compute_all(sweep_run *r)
     comp.count_fd = -1;
     const int computes = r->size == 1 || r->rank > 0;
     int ok = !(computes && sw_compute_init(&comp, &r->cfg, &r->g, r->msg, sizeof r->msg));
+    if (r->rank == 0 && ok && !(r->local = calloc((size_t)r->size, sizeof *r->local))) {
+        snprintf(r->msg, sizeof r->msg, "out of memory");
+        ok = 0;
+    }
     if (!ok) fprintf(stderr, "qthermo sweep [%d]: error: %s\n", r->rank, r->msg);
-    int code = QT_EXIT_FAILURE;
-    if (!agree_max(r->comm, !ok)) {
-        if (r->rank == 0) log_start(r);
-        sw_run_opts ro = {r->a.progress, 1.0, 300.0};
+    int code = QT_EXIT_FAILURE, workers_write = 0;
+    sw_raw_layout lay = {0};
+    sw_raw_writer raw = {.fd = -1};
+    int go = !agree_max(r->comm, !ok);
+    if (go && choose_writer(r, &lay, &raw, &workers_write)) {
+        go = 0;
+        if (r->rank == 0) fprintf(stderr, "qthermo sweep: error: %s\n", r->msg);
+    }
+    if (go) {
+        if (r->rank == 0) log_start(r, workers_write);
+        sw_run_opts ro = {r->a.progress, 1.0, 300.0, workers_write, r->local};
         const char *fe = getenv("QTHERMO_FLUSH_SECONDS"), *te = getenv("QTHERMO_RANK_TIMEOUT");
         if (fe && atof(fe) > 0) ro.flush_every = atof(fe);
         if (te && atof(te) > 0) ro.rank_timeout = atof(te);
         sw_run_stats st;
-        int rrc = sw_run(r->comm, &r->g, r->rank == 0 ? &r->out : NULL, r->done,
-                         computes ? &comp : NULL, &ro, &st, r->msg, sizeof r->msg);
+        int rrc =
+            sw_run(r->comm, &r->g, r->rank == 0 ? &r->out : NULL, r->done, computes ? &comp : NULL,
+                   workers_write ? &raw : NULL, &ro, &st, r->msg, sizeof r->msg);
         if (r->rank == 0 && rrc == SW_RUN_DEAD_RANK) abort_job(r);
         if (r->rank == 0) code = finish_run(r, &st, rrc);
         sw_sleepy_barrier(r->comm);
     }
     if (r->rank == 0) sw_writer_close(&r->out, NULL, 0);
+    if (raw.fd >= 0) sw_raw_close(&raw);
+    sw_raw_layout_free(&lay);
+    free(r->local);
+    r->local = NULL;
     if (computes) sw_compute_free(&comp);
     return code;
 }

@@ -2,7 +2,11 @@
  * operations (sw_writer_ops) and an opaque state owned by the
  * implementation (its file handles and buffers). Only the implementation's
  * .c file includes the I/O library (h5file.c: HDF5). One process (rank 0)
- * opens the file and calls every operation; the other ranks never touch it.
+ * opens the file and calls every operation. With `--writer workers` the
+ * workers write the data themselves at the offsets raw_layout gives
+ * (rawwrite.h), and rank 0 only marks done what its own commit syncs
+ * (note_written: workers on its node) or what they report synced
+ * (mark_durable: workers elsewhere).
  *
  * The contract that makes a file resumable after any crash: `done` = 1 on
  * disk implies the point's data is on disk. write_batch writes data; flush
@@ -17,6 +21,7 @@
 
 #include "config.h"
 #include "grid.h"
+#include "rawwrite.h"
 
 typedef struct sw_writer_state sw_writer_state; /* defined by each implementation */
 
@@ -36,6 +41,20 @@ typedef struct {
      * data now, done flags at the next flush. 0 or -1 (last_error). */
     int (*write_batch)(sw_writer_state *w, int b, int64_t start, int64_t count,
                        const double *packed);
+    /* Another process wrote block b's points [start, start + count) (data
+     * and status) and synced them: done flags now, durable at the next
+     * flush. 0 or -1 (last_error). */
+    int (*mark_durable)(sw_writer_state *w, int b, int64_t start, int64_t count);
+    /* Another process on this node (the same page cache) wrote block b's
+     * points [start, start + count): done flags after the next flush's
+     * sync, as for write_batch. 0 or -1 (last_error). */
+    int (*note_written)(sw_writer_state *w, int b, int64_t start, int64_t count);
+    /* Where every output dataset of every block is in the file (lay
+     * allocated by the caller for n_blocks x cfg->n_out), for writes by
+     * other processes: 0, or -1 with msg when the layout does not allow
+     * them (not contiguous, or a file datatype that is not the bytes of the
+     * packing's memory type). */
+    int (*raw_layout)(sw_writer_state *w, sw_raw_layout *lay, char *msg, size_t msglen);
     /* Block b's done mask (npoints bytes). 0 or -1. */
     int (*read_done)(sw_writer_state *w, int b, uint8_t *done);
     /* counts[s + 1] += points with status s, s in -1 .. QT_NSTATUS - 1;
@@ -77,6 +96,18 @@ static inline int sw_writer_write_batch(sw_writer *w, int b, int64_t start, int6
                                         const double *packed)
 {
     return w->ops->write_batch(w->state, b, start, count, packed);
+}
+static inline int sw_writer_mark_durable(sw_writer *w, int b, int64_t start, int64_t count)
+{
+    return w->ops->mark_durable(w->state, b, start, count);
+}
+static inline int sw_writer_note_written(sw_writer *w, int b, int64_t start, int64_t count)
+{
+    return w->ops->note_written(w->state, b, start, count);
+}
+static inline int sw_writer_raw_layout(sw_writer *w, sw_raw_layout *lay, char *msg, size_t msglen)
+{
+    return w->ops->raw_layout(w->state, lay, msg, msglen);
 }
 static inline int sw_writer_read_done(sw_writer *w, int b, uint8_t *done)
 {

@@ -50,12 +50,12 @@ def read_trace(path):
     return recs
 
 
-def traced_run(out, ranks, extra_env):
+def traced_run(out, ranks, extra_env, *extra):
     trace = out + ".trace"
     remove(out, trace)
     env = dict(ENV, LD_PRELOAD=SHIM, QTHERMO_IOTRACE=trace,
                QTHERMO_IOTRACE_MATCH=os.path.basename(out), **extra_env)
-    rc, err = run_sweep(ranks, cfg, out, env=env)
+    rc, err = run_sweep(ranks, cfg, out, *extra, env=env)
     return rc, err, (read_trace(trace) if os.path.exists(trace) else [])
 
 
@@ -149,9 +149,15 @@ def simulate(recs, out, ref):
 
 
 # ---- crash states of complete runs -----------------------------------------
-for ranks in (0, 2):
-    out = f"{d}/dur{ranks}.h5"
-    rc, err, recs = traced_run(out, ranks, {"QTHERMO_FLUSH_SECONDS": "0.005"})
+# (the workers' writes and syncs are traced too: a sync of any process makes
+# the file's writes before it durable, as fdatasync does on one node)
+# workers on rank 0's node leave the sync to rank 0 (one page cache);
+# QTHERMO_WORKERS_SYNC=1: each syncs its own writes, as on another node
+for ranks, writer, own in ((0, "master", "0"), (2, "master", "0"), (3, "workers", "0"),
+                           (3, "workers", "1")):
+    out = f"{d}/dur{ranks}{own}.h5"
+    rc, err, recs = traced_run(out, ranks, {"QTHERMO_FLUSH_SECONDS": "0.005",
+                                            "QTHERMO_WORKERS_SYNC": own}, "--writer", writer)
     check(rc == 0, f"{ranks} ranks: traced run exit 0 ({err[-300:]})")
     syncs = sum(r["op"] == "fdatasync" for r in recs)
     check(syncs >= 3, f"{ranks} ranks: several group commits ({syncs} fdatasync)")
@@ -167,15 +173,16 @@ for ranks in (0, 2):
           flush=True)
     # a mid-run crash state resumes to the uninterrupted result
     if check(middle is not None, f"{ranks} ranks: a mid-run crash state exists"):
-        crashed = f"{d}/crashed{ranks}.h5"
+        crashed = f"{d}/crashed{ranks}{own}.h5"
         with open(crashed, "wb") as f:
             f.write(middle)
-        rc, err = run_sweep(ranks, cfg, crashed, "--resume")
+        rc, err = run_sweep(ranks, cfg, crashed, "--resume", "--writer", writer,
+                            env=dict(ENV, QTHERMO_WORKERS_SYNC=own))
         check(rc == 0, f"{ranks} ranks: resume of a crash state exit 0 ({err[-300:]})")
         compare_files(out, crashed, f"{ranks} ranks: resumed crash state vs uninterrupted")
 
 # ---- fault injection ---------------------------------------------------------
-ref_path = f"{d}/dur0.h5"
+ref_path = f"{d}/dur00.h5"
 FAULTS = [("fdatasync fails (EIO)", "sync:3:5", "fdatasync"),
           ("ENOSPC on the superblock while laying out", "write@0:+2:28", "H5Fflush"),
           ("ENOSPC on the superblock at close", "write@20:1:28", "superblock at close"),

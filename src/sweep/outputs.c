@@ -69,7 +69,7 @@ const sw_output sw_outputs[] = {
      "high-temperature force, Eq. 11", "Gamma^2", "high-temperature force", 0},
     {"relaxation_rates", SW_F64, SW_EXT_PAIR, THREE, 0, 1, SRC_ARRAY, F(relaxation_rates),
      "the two nonzero -lambda of the rate generator, ascending", "Gamma", "relaxation rate", 0},
-    {"oscillator_roots", SW_F64, SW_EXT_PAIR, THREE, 0, 0, SRC_ARRAY, F(oscillator_roots),
+    {"oscillator_roots", SW_F64, SW_EXT_PAIR, THREE, 0, 1, SRC_ARRAY, F(oscillator_roots),
      "-roots of m* l^2 + Gamma l + m* Omega^2 = 0 (Eq. 10), ascending", "Gamma",
      "oscillator root", 0},
 };

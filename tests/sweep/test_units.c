@@ -141,6 +141,28 @@ static void every_output_has_cf_metadata(void **state)
     }
 }
 
+/* The sweep's output table repeats the core's observable table (models,
+ * extent, unit, long name, gap): they must say the same. */
+static void outputs_agree_with_core_observables(void **state)
+{
+    (void)state;
+    for (int o = 0; o < sw_n_outputs; o++) {
+        const sw_output *out = &sw_outputs[o];
+        if (o == SW_OUT_STATUS) continue; /* the sweep's own */
+        int model = 0;
+        while (!(out->models & (1u << model))) model++;
+        const int i = qt_observable_find(out->name, (qt_model)model);
+        assert_true(i >= 0);
+        const qt_observable_info *info = qt_observable_at(i);
+        assert_int_equal(info->models, out->models);
+        assert_int_equal((int)info->extent, (int)out->ext);
+        assert_string_equal(info->unit, out->unit);
+        assert_string_equal(info->long_name, out->long_name);
+        assert_int_equal(info->needs_gap, out->needs_gap);
+        assert_int_equal(info->integer, out->type != SW_F64);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +170,7 @@ int main(void)
         cmocka_unit_test(config_axes_and_points),
         cmocka_unit_test(failed_point_is_packed_as_fill),
         cmocka_unit_test(every_output_has_cf_metadata),
+        cmocka_unit_test(outputs_agree_with_core_observables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -885,7 +885,10 @@ static int h5_write_batch(sw_writer_state *w, int b, int64_t start, int64_t coun
     const sw_block *blk = &w->g->blk[b];
     if (count <= 0) return 0;
     if (select_range(hb, cfg, blk, start, count)) return fail(w, "%s", "H5Sselect_hyperslab");
-    for (int k = 0; k < cfg->n_out; k++) {
+    /* status (output 0) last: a point whose status is set has all its data,
+     * even when the writer is killed mid-batch before the point is done */
+    for (int j = 1; j <= cfg->n_out; j++) {
+        const int k = j % cfg->n_out;
         const sw_output *o = &sw_outputs[cfg->out[k]];
         const hsize_t n = (hsize_t)count * (hsize_t)sw_ext_size(o->ext, cfg->model, blk->N);
         hid_t ms = H5Screate_simple(1, &n, NULL);

@@ -107,7 +107,10 @@ int sw_raw_write_batch(sw_raw_writer *w, int b, int64_t start, int64_t count, co
 {
     const sw_config *cfg = w->cfg;
     const sw_block *blk = &w->g->blk[b];
-    for (int k = 0; k < cfg->n_out && count > 0; k++) {
+    /* status (output 0) last, as the HDF5 writer: a set status means the
+     * point's data are all written */
+    for (int j = 1; j <= cfg->n_out && count > 0; j++) {
+        const int k = j % cfg->n_out;
         const sw_output *o = &sw_outputs[cfg->out[k]];
         const sw_raw_dset *d = &w->lay->d[(size_t)b * (size_t)w->lay->n_out + (size_t)k];
         const int64_t e = sw_ext_size(o->ext, cfg->model, blk->N);

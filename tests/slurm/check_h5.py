@@ -100,7 +100,9 @@ def compare(path, ref):
 
 
 def compare_partial(path, ref):
-    """Only the done points must be there, and exactly right."""
+    """The done points must be there and exactly right; a point not done has
+    status -1 (not computed) or, when a killed rank wrote it without getting
+    to mark it done (the writers write status last), every value exact."""
     ndone = total = 0
     with h5py.File(path, "r") as a, h5py.File(ref, "r") as b:
         check(a.attrs["config_sha256"] == b.attrs["config_sha256"],
@@ -109,16 +111,20 @@ def compare_partial(path, ref):
             done = a[gname]["done"][...] == 1
             ndone += int(done.sum())
             total += done.size
-            check(np.all(a[gname]["status"][...][~done] == -1),
-                  "%s: a point not done has a status other than -1" % gname)
+            written = ~done & (a[gname]["status"][...] != -1)
+            if written.any():
+                print("%s: %d points written but not done (a killed writer)" % (
+                    gname, int(written.sum())))
             for name, ds in a[gname].items():
                 if not isinstance(ds, h5py.Dataset) or ds.shape[:done.ndim] != done.shape:
                     continue
-                x, y = ds[...][done], b[gname][name][...][done]
+                if name == "done":
+                    continue
+                x, y = ds[...][done | written], b[gname][name][...][done | written]
                 same = np.array_equal(x, y, equal_nan=True) if x.dtype.kind == "f" \
                     else np.array_equal(x, y)
-                check(same, "%s/%s: a done point differs from the uninterrupted run" % (
-                    gname, name))
+                check(same, "%s/%s: a done (or written) point differs from the uninterrupted "
+                      "run" % (gname, name))
     check(0 < ndone < total, "%d of %d points done: the job was not cut mid-sweep" % (
         ndone, total))
     print("%s: %d of %d points done, each equal to %s in every dataset" % (

@@ -170,15 +170,7 @@ static const char *axis_unit(const sw_config *cfg)
 static int kind_flags(hid_t d)
 {
     const int8_t v[] = {0, 1, 2, 3};
-    hsize_t n = sizeof v;
-    hid_t sp = H5Screate_simple(1, &n, NULL), a = -1;
-    int rc = -1;
-    if (sp >= 0 &&
-        (a = H5Acreate2(d, "flag_values", H5T_STD_I8LE, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0)
-        rc = H5Awrite(a, H5T_NATIVE_INT8, v) < 0 ? -1 : 0;
-    if (a >= 0) H5Aclose(a);
-    if (sp >= 0) H5Sclose(sp);
-    return rc ? rc : sw_attr_str(d, "flag_meanings", "none root crossing failed");
+    return sw_cf_flags(d, v, sizeof v, "none root crossing failed");
 }
 
 /* where (float64), kind, count, solves, done: the per-line results */

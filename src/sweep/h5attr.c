@@ -86,3 +86,16 @@ hid_t sw_cf_scalar_N(hid_t grp, qt_model model, int N, hid_t dxpl)
     }
     return d;
 }
+
+int sw_cf_flags(hid_t d, const int8_t *v, size_t n, const char *meanings)
+{
+    hsize_t len = (hsize_t)n;
+    hid_t sp = H5Screate_simple(1, &len, NULL), a = -1;
+    int rc = -1;
+    if (sp >= 0 &&
+        (a = H5Acreate2(d, "flag_values", H5T_STD_I8LE, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0)
+        rc = H5Awrite(a, H5T_NATIVE_INT8, v) < 0 ? -1 : 0;
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    return rc ? rc : sw_attr_str(d, "flag_meanings", meanings);
+}

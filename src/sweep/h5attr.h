@@ -3,6 +3,9 @@
 #ifndef QT_SWEEP_H5ATTR_H
 #define QT_SWEEP_H5ATTR_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <hdf5.h>
 
 #include "qthermo/qthermo.h"
@@ -23,6 +26,8 @@ hid_t sw_make_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, con
 int sw_cf_attrs(hid_t d, const char *long_name, const char *unit);
 /* a coordinate named like a parameter: long name and unit from the table */
 int sw_cf_param(hid_t d, qt_model model, const char *name);
+/* a CF flag variable: int8 flag_values v[0..n) and their flag_meanings */
+int sw_cf_flags(hid_t d, const int8_t *v, size_t n, const char *meanings);
 /* a group's scalar coordinate N (int32), with its CF attributes */
 hid_t sw_cf_scalar_N(hid_t grp, qt_model model, int N, hid_t dxpl);
 

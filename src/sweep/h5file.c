@@ -154,15 +154,7 @@ static int status_flags(hid_t d)
             snprintf(names + n, sizeof names - n, " %s", qt_status_name(s));
         }
     }
-    hsize_t n = QT_NSTATUS + 1;
-    hid_t sp = H5Screate_simple(1, &n, NULL), a = -1;
-    int rc = -1;
-    if (sp >= 0 &&
-        (a = H5Acreate2(d, "flag_values", H5T_STD_I8LE, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0)
-        rc = H5Awrite(a, H5T_NATIVE_INT8, v) < 0 ? -1 : 0;
-    if (a >= 0) H5Aclose(a);
-    if (sp >= 0) H5Sclose(sp);
-    return rc ? rc : sw_attr_str(d, "flag_meanings", names);
+    return sw_cf_flags(d, v, QT_NSTATUS + 1, names);
 }
 
 /* ---- CF metadata (README.md in this folder, "CF metadata") ------------- */

@@ -41,16 +41,16 @@ static const bench_case default_cases[] = {
     {"redfield-10", QT_MODEL_NSITE, 10, QT_SOLVER_SECULAR, 2.0, 0, QT_ME_REDFIELD, 1, 3},
     {"redfield-20", QT_MODEL_NSITE, 20, QT_SOLVER_SECULAR, 2.0, 0, QT_ME_REDFIELD, 1, 3},
     {"redfield-100", QT_MODEL_NSITE, 100, QT_SOLVER_SECULAR, 2.0, 0, QT_ME_REDFIELD, 1, 3},
+    {"local-500", QT_MODEL_NSITE, 500, QT_SOLVER_SECULAR, 0.0, 0, QT_ME_LOCAL, 1, 3},
+    {"local-1000", QT_MODEL_NSITE, 1000, QT_SOLVER_SECULAR, 0.0, 0, QT_ME_LOCAL, 1, 3},
+    {"redfield-500", QT_MODEL_NSITE, 500, QT_SOLVER_SECULAR, 0.0, 0, QT_ME_REDFIELD, 1, 1},
+    {"redfield-1000", QT_MODEL_NSITE, 1000, QT_SOLVER_SECULAR, 0.0, 0, QT_ME_REDFIELD, 1, 1},
 };
 /* Only by name: threads for one large point, minutes each */
 static const bench_case large_cases[] = {
     {"nsite-4000", QT_MODEL_NSITE, 4000, QT_SOLVER_SECULAR, 10.0, 0, QT_ME_GLOBAL, 1, 3},
     {"nsite-4000-t2", QT_MODEL_NSITE, 4000, QT_SOLVER_SECULAR, 10.0, 0, QT_ME_GLOBAL, 2, 3},
     {"nsite-10000-t2", QT_MODEL_NSITE, 10000, QT_SOLVER_SECULAR, 0.0, 0, QT_ME_GLOBAL, 2, 1},
-    {"local-500", QT_MODEL_NSITE, 500, QT_SOLVER_SECULAR, 0.0, 0, QT_ME_LOCAL, 1, 3},
-    {"local-1000", QT_MODEL_NSITE, 1000, QT_SOLVER_SECULAR, 0.0, 0, QT_ME_LOCAL, 1, 3},
-    {"redfield-500", QT_MODEL_NSITE, 500, QT_SOLVER_SECULAR, 0.0, 0, QT_ME_REDFIELD, 1, 1},
-    {"redfield-1000", QT_MODEL_NSITE, 1000, QT_SOLVER_SECULAR, 0.0, 0, QT_ME_REDFIELD, 1, 1},
 };
 
 static double now(void)

@@ -32,6 +32,14 @@ typedef struct {
  * reference, where the Schur route gave 1e-13 - 7e-12); the Schur route
  * (unitary, backward stable) is taken instead. */
 #define QT_ME_EIGEN_COND_MAX 1e2
+/* Refinement route (me_refine.c): chains from this N on the Schur route;
+ * sites on each side of a source in its window; sources per window; Krylov
+ * vectors per GMRES cycle. */
+#define QT_ME_REFINE_MIN_N 200
+#define QT_ME_WIN_HALF     12
+#define QT_ME_WIN_BLOCK    16
+#define QT_ME_WIN_MAX      (QT_ME_WIN_BLOCK + 2 * QT_ME_WIN_HALF)
+#define QT_ME_GMRES_M      40
 
 /* ---- workspace ----------------------------------------------------------- */
 
@@ -71,6 +79,19 @@ typedef struct qt_me_workspace {
     int lzwork;
     int sector_basis; /* 0: site basis (local), 1: excited eigenbasis (redfield) */
 
+    /* refinement route (me_refine.c), sized N */
+    double complex *As; /* [N*N] A in the site basis */
+    double *Us, *Vs;    /* [N*N] rows k: u_k, v_k in the site basis */
+    double *Mt;         /* [N*N] equilibrated LU of the windowed system */
+    double *eq;         /* [2N] its column and row scales */
+    int *ipiv_t;        /* [N] */
+    double *Vg, *Hg;    /* Krylov basis [N*(M+1)], Hessenberg [(M+1)*M] plus rotations */
+    double complex *wz; /* [5*WIN_MAX^2] window scratch */
+    int refined;        /* this solve took the refinement route */
+    int refine_iters;   /* its exact products */
+    int refine_mode;    /* 0: by size, 1: forced (tests), -1: never */
+    int win_half;       /* QT_ME_WIN_HALF (tests may lower it) */
+
     /* dense references, sized d <= dense_max_d */
     qt_operators ops;
     double *E, *Vd; /* eigenvalues, eigenvectors (column-major) of H_S */
@@ -108,6 +129,19 @@ int qt_chain_redfield_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r
  * form R = r 1 unless a site cannot decay). */
 int qt_chain_sector_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r,
                           qt_master_equation me);
+/* Solve T X + X T^dag = S in place for one Hermitian S on the Schur route
+ * (whole S in, whole Hermitian X out). */
+void qt_me_lyapunov(int N, qt_me_workspace *mw, double complex *S);
+/* (K - diag(alpha), row 0 replaced by ones) equilibrated as Dr M Dc into M,
+ * LU-factored (ipiv); cs, rs: the diagonals of Dc, Dr. QT_ENOTUNIQUE when
+ * singular to working precision. work: 4N doubles, iwork: N ints. */
+int qt_me_equilibrated_lu(int N, const double *K, const double *alpha, double *M, double *cs,
+                          double *rs, int *ipiv, double *work, int *iwork);
+/* Ground populations P (sum 1) on the Schur route without forming the
+ * eliminated generator: windowed preconditioner, GMRES with exact products
+ * (me_refine.c). QT_OK, or nonzero when it did not converge (the caller
+ * then eliminates). */
+int qt_me_refine_populations(int N, qt_me_workspace *mw);
 /* The 2N x 2N density matrix of the last chain solve in the site basis
  * (g_1..g_N, e_1..e_N), row-major real and imaginary parts. */
 int qt_chain_rho(const qt_chain *c, const qt_me_workspace *mw, double *re, double *im);

@@ -383,7 +383,7 @@ static int eliminate_schur(int N, qt_me_workspace *mw)
  * D Rt + Rt D^dag = S for a Hermitian numerator S: entrywise Cauchy
  * division for the eigenbasis, the Schur route's solver with one source
  * (Xb with nb = 1 is S's column-major layout) for the Schur form. */
-static void lyapunov(int N, qt_me_workspace *mw, double complex *S)
+void qt_me_lyapunov(int N, qt_me_workspace *mw, double complex *S)
 {
     size_t nn = qt_square(N);
     if (!mw->schur) {
@@ -406,6 +406,41 @@ static int eliminate(int N, qt_me_workspace *mw)
     return QT_OK;
 }
 
+/* M = (K - diag(alpha) with row 0 the normalisation sum_j P_j) equilibrated,
+ * Dr M Dc, into M and LU-factored; cs = Dc, rs = Dr. Rates span decades at
+ * low temperature: without the column (unknowns' scales) and row scaling
+ * tiny populations came out with O(1) relative errors. */
+int qt_me_equilibrated_lu(int N, const double *K, const double *alpha, double *M, double *cs,
+                          double *rs, int *ipiv, double *work, int *iwork)
+{
+    for (int j = 0; j < N; j++) {
+        cs[j] = 0.0;
+        for (int k = 1; k < N; k++) {
+            double m = K[qt_offset(k, j, N)] - (k == j ? alpha[k] : 0.0);
+            M[qt_offset(k, j, N)] = m;
+            cs[j] = fmax(cs[j], fabs(m));
+        }
+        cs[j] = cs[j] > 0.0 ? 1.0 / cs[j] : 1.0;
+        M[qt_size(j) * qt_size(N)] = 1.0;
+    }
+    for (int k = 0; k < N; k++) rs[k] = 0.0;
+    for (int j = 0; j < N; j++)
+        for (int k = 0; k < N; k++) {
+            M[qt_offset(k, j, N)] *= cs[j];
+            rs[k] = fmax(rs[k], fabs(M[qt_offset(k, j, N)]));
+        }
+    for (int k = 0; k < N; k++) rs[k] = rs[k] > 0.0 ? 1.0 / rs[k] : 1.0;
+    for (int j = 0; j < N; j++)
+        for (int k = 0; k < N; k++) M[qt_offset(k, j, N)] *= rs[k];
+    double anorm = LAPACKE_dlange_work(LAPACK_COL_MAJOR, '1', N, N, M, N, work);
+    if (LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, N, N, M, N, ipiv)) return QT_ENOTUNIQUE;
+    double rcond = 0.0;
+    if (LAPACKE_dgecon_work(LAPACK_COL_MAJOR, '1', N, M, N, anorm, &rcond, work, iwork) ||
+        rcond < 1e-15)
+        return QT_ENOTUNIQUE;
+    return QT_OK;
+}
+
 /* ground populations (sum 1) from K - diag(alpha) */
 static int ground_populations(int N, qt_me_workspace *mw)
 {
@@ -420,35 +455,10 @@ static int ground_populations(int N, qt_me_workspace *mw)
     }
     if (nonneg) /* K column-major (k, j) = rate j -> k = row-major Q[j][k] */
         return qt_gth(N, K, N, mw->P, mw->gwork) ? QT_ENOTUNIQUE : QT_OK;
-    /* rates span decades at low temperature: equilibrate columns (the
-     * unknowns' scales) and rows before LU, P = Cs z */
     double *M = mw->Sre, *cs = mw->gwork, *rs = mw->gwork + N, *work = mw->gwork + 2 * N;
-    for (int j = 0; j < N; j++) {
-        cs[j] = 0.0;
-        for (int k = 1; k < N; k++) {
-            double m = K[qt_offset(k, j, N)] - (k == j ? mw->alpha[k] : 0.0);
-            M[qt_offset(k, j, N)] = m;
-            cs[j] = fmax(cs[j], fabs(m));
-        }
-        cs[j] = cs[j] > 0.0 ? 1.0 / cs[j] : 1.0;
-        M[qt_size(j) * qt_size(N)] = 1.0; /* normalisation row: sum_j P_j = 1 */
-    }
-    for (int k = 0; k < N; k++) rs[k] = 0.0;
-    for (int j = 0; j < N; j++)
-        for (int k = 0; k < N; k++) {
-            M[qt_offset(k, j, N)] *= cs[j];
-            rs[k] = fmax(rs[k], fabs(M[qt_offset(k, j, N)]));
-        }
-    for (int k = 0; k < N; k++) rs[k] = rs[k] > 0.0 ? 1.0 / rs[k] : 1.0;
-    for (int j = 0; j < N; j++)
-        for (int k = 0; k < N; k++) M[qt_offset(k, j, N)] *= rs[k];
-    for (int k = 0; k < N; k++) mw->P[k] = k == 0 ? rs[0] : 0.0;
-    double anorm = LAPACKE_dlange_work(LAPACK_COL_MAJOR, '1', N, N, M, N, work);
-    if (LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, N, N, M, N, mw->ipiv)) return QT_ENOTUNIQUE;
-    double rcond = 0.0;
-    if (LAPACKE_dgecon_work(LAPACK_COL_MAJOR, '1', N, M, N, anorm, &rcond, work, mw->iwork) ||
-        rcond < 1e-15)
-        return QT_ENOTUNIQUE;
+    int st = qt_me_equilibrated_lu(N, K, mw->alpha, M, cs, rs, mw->ipiv, work, mw->iwork);
+    if (st) return st;
+    for (int k = 0; k < N; k++) mw->P[k] = k == 0 ? rs[0] : 0.0; /* P = Dc z */
     if (LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'N', N, 1, M, N, mw->ipiv, mw->P, N))
         return QT_ELAPACK;
     for (int k = 0; k < N; k++) mw->P[k] *= cs[k];
@@ -470,7 +480,7 @@ static int excited_block(int N, qt_me_workspace *mw)
             size_t i = qt_offset(a, b, N);
             mw->QT[i] = mw->PT[i] + conj(mw->PT[qt_offset(b, a, N)]);
         }
-    lyapunov(N, mw, mw->QT);
+    qt_me_lyapunov(N, mw, mw->QT);
     zmul(N, CblasNoTrans, mw->W, CblasNoTrans, mw->QT, mw->PT);
     zmul(N, CblasNoTrans, mw->PT, CblasConjTrans, mw->W, mw->R);
     double total = 0.0;
@@ -564,13 +574,24 @@ static void observables(int N, qt_me_workspace *mw, qt_result *r)
 
 typedef int (*sector_setup)(const qt_chain *c, qt_me_workspace *mw);
 
+/* the refinement route: long chains on the Schur route (me_refine.c) */
+static int use_refinement(int N, const qt_me_workspace *mw)
+{
+    if (mw->refine_mode < 0 || N < 2 || !mw->schur) return 0;
+    return mw->refine_mode > 0 || N >= QT_ME_REFINE_MIN_N;
+}
+
 static int sector_attempt(int N, qt_me_workspace *mw, qt_result *r)
 {
     int st = diagonalise(N, mw);
     if (st) return st;
     transform(N, mw);
-    st = eliminate(N, mw);
-    if (!st) st = ground_populations(N, mw);
+    mw->refined = 0;
+    if (use_refinement(N, mw)) mw->refined = qt_me_refine_populations(N, mw) == QT_OK;
+    if (!mw->refined) {
+        st = eliminate(N, mw);
+        if (!st) st = ground_populations(N, mw);
+    }
     if (!st) st = excited_block(N, mw);
     if (!st) observables(N, mw, r);
     return st;
@@ -593,12 +614,12 @@ static int chain_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r, sec
     int st = setup(c, mw);
     if (!st) st = sector_attempt(N, mw, r);
     /* a posteriori: an eigenvector path whose generator residual is beyond
-     * rounding is redone on the Schur form */
-    if (!st && !mw->schur && r->residual > 1e-13 * N * rate_scale(N, mw)) {
-        int forced = mw->force_schur;
-        mw->force_schur = 1;
+     * rounding is redone on the Schur form, a refined one by elimination */
+    if (!st && (!mw->schur || mw->refined) && r->residual > 1e-13 * N * rate_scale(N, mw)) {
+        int forced = mw->force_schur, mode = mw->refine_mode;
+        mw->force_schur = 1, mw->refine_mode = -1;
         st = sector_attempt(N, mw, r);
-        mw->force_schur = forced;
+        mw->force_schur = forced, mw->refine_mode = mode;
     }
     if (st) return st;
     r->path = path;

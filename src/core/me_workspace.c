@@ -58,6 +58,11 @@ static void layout_chain(qt_me_workspace *w, carve *c, int N)
     TAKE(c, w->gwork, qt_size(N) * (QT_GTH_BLOCK + 1));
     TAKE(c, w->zwork, qt_size(w->lzwork)), TAKE(c, w->rwork, 3 * qt_size(N) + 8);
     TAKE(c, w->ipiv, qt_size(N)), TAKE(c, w->iwork, 8 * qt_size(N) + 8);
+    TAKE(c, w->As, nn), TAKE(c, w->Us, nn), TAKE(c, w->Vs, nn), TAKE(c, w->Mt, nn);
+    TAKE(c, w->eq, 2 * qt_size(N)), TAKE(c, w->ipiv_t, qt_size(N));
+    TAKE(c, w->Vg, qt_size(N) * (QT_ME_GMRES_M + 1));
+    TAKE(c, w->Hg, (QT_ME_GMRES_M + 1) * (QT_ME_GMRES_M + 4));
+    TAKE(c, w->wz, 5 * qt_square(QT_ME_WIN_MAX));
 }
 
 static void layout_dense(qt_me_workspace *w, carve *c, int d)
@@ -120,6 +125,7 @@ qt_me_workspace *qt_me_workspace_alloc(int max_N, int dense_max_d)
     w->tol = QT_DEFAULT_TOL;
     w->eigen_cond_max = QT_ME_EIGEN_COND_MAX;
     w->schur_chunk = QT_ME_SCHUR_LB;
+    w->win_half = QT_ME_WIN_HALF;
     return w;
 }
 

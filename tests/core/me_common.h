@@ -8,7 +8,7 @@
 
 #include "me.h"
 
-#define ME_TEST_MAX_N 128
+#define ME_TEST_MAX_N 256
 
 typedef struct {
     double h[ME_TEST_MAX_N], g[ME_TEST_MAX_N], T[ME_TEST_MAX_N];

@@ -6,7 +6,9 @@
  *   me_driver chain  ME SOLVER N gamma flat|ohmic quantum|classical h[N] g[N-1] T[N]
  *   me_driver lambda|vee ME dense gamma flat|ohmic quantum|classical E1 E2 E3 T1 T2
  * ME: global | local | redfield; SOLVER: sector (the fast path) | general (the
- * sector elimination for either equation) | dense. */
+ * sector elimination for either equation) | refined (redfield: the Schur
+ * form's refinement route, windows of one site each side so that GMRES
+ * iterates) | dense. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,8 +45,8 @@ int main(int argc, char **argv)
         return 2;
     }
     int model = lookup(argv[1], models, 3), me_index = lookup(argv[2], mes, 3), i = 4;
-    int sector = !strcmp(argv[3], "sector") || !strcmp(argv[3], "general");
-    int general = !strcmp(argv[3], "general");
+    int refined = !strcmp(argv[3], "refined"), general = !strcmp(argv[3], "general");
+    int sector = !strcmp(argv[3], "sector") || general || refined;
     int N = model == 0 ? atoi(argv[i++]) : 0;
     double gamma = arg(argv, &i);
     int sp_index = lookup(argv[i++], spectral, 2), bt_index = lookup(argv[i++], baths, 2);
@@ -59,6 +61,7 @@ int main(int argc, char **argv)
     int d = model == 0 ? 2 * N : 3, K = model == 0 ? N : 2;
     qt_me_workspace *mw = qt_me_workspace_alloc(model == 0 ? N : 0, d <= QT_DENSE_MAX_D ? d : 0);
     qt_result *r = qt_result_alloc(N > 3 ? N : 3);
+    if (mw && refined) mw->force_schur = 1, mw->refine_mode = 1, mw->win_half = 1;
     double *re = calloc(qt_square(d), sizeof(double)), *im = calloc(qt_square(d), sizeof(double));
     double heat[ME_TEST_MAX_N], residual = 0.0, min_eig = 0.0;
     int st;
@@ -75,6 +78,7 @@ int main(int argc, char **argv)
             else
                 st = me == QT_ME_LOCAL ? qt_chain_local_solve(&tc.c, mw, r)
                                        : qt_chain_redfield_solve(&tc.c, mw, r);
+            if (!st && refined && !mw->refined) st = QT_EINVAL; /* it fell back */
             if (!st) qt_chain_rho(&tc.c, mw, re, im);
             memcpy(heat, r->heat_current, sizeof(double) * qt_size(N));
             residual = r->residual;

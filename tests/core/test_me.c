@@ -235,6 +235,71 @@ static void redfield_long_chain_routes_agree(void **state)
     qt_me_workspace_free(&mw);
 }
 
+/* The refinement route (me_refine.c) on the random chains: whole-chain
+ * windows (the preconditioner is exact) and windows of one site on each
+ * side of a block of sources (GMRES has to iterate). */
+static void redfield_refinement_matches_dense(void **state)
+{
+    fixture *f = *state;
+    f->mw->force_schur = 1, f->mw->refine_mode = 1;
+    sweep_random_chains(state, QT_ME_REDFIELD, qt_chain_redfield_solve);
+    assert_int_equal(f->mw->refined, 1);
+    f->mw->win_half = 1;
+    sweep_random_chains(state, QT_ME_REDFIELD, qt_chain_redfield_solve);
+    assert_int_equal(f->mw->refined, 1);
+    print_message("last chain: %d exact products\n", f->mw->refine_iters);
+    f->mw->force_schur = 0, f->mw->refine_mode = 0, f->mw->win_half = QT_ME_WIN_HALF;
+}
+
+static double refined_against_elimination(qt_me_workspace *mw, const qt_chain *c, qt_result *r,
+                                          double *P, double complex *R)
+{
+    int N = c->N;
+    mw->refine_mode = -1;
+    assert_int_equal(qt_chain_redfield_solve(c, mw, r), QT_OK);
+    assert_int_equal(mw->refined, 0);
+    memcpy(P, mw->P, (size_t)N * sizeof(double));
+    memcpy(R, mw->R, qt_square(N) * sizeof(double complex));
+    double eliminated = r->residual;
+    mw->refine_mode = 0;
+    assert_int_equal(qt_chain_redfield_solve(c, mw, r), QT_OK);
+    assert_true(r->residual < 1e-13 * N && r->trace_error < 1e-13);
+    double worst = 0.0;
+    for (int k = 0; k < N; k++) worst = fmax(worst, fabs(mw->P[k] - P[k]) / P[k]);
+    print_message("N = %d g = %.2f: refined %d (%d products), residual %.3g (eliminated %.3g), "
+                  "largest relative difference of P %.3g, of rho %.3g\n",
+                  N, c->g[0], mw->refined, mw->refine_iters, r->residual, eliminated, worst,
+                  sector_difference(mw, N, P, R));
+    assert_true(worst < 1e-9);
+    return sector_difference(mw, N, P, R);
+}
+
+/* A long chain takes the refinement route by itself (N >= QT_ME_REFINE_MIN_N
+ * on the Schur route) and agrees with the elimination; where decay outruns
+ * hopping the windows are nearly exact; where it does not, GMRES iterates
+ * or, past its budget, the elimination takes over. */
+static void redfield_refinement_long_chain(void **state)
+{
+    (void)state;
+    enum { N = QT_ME_REFINE_MIN_N };
+    test_chain *tc = calloc(1, sizeof(*tc));
+    qt_me_workspace *mw = qt_me_workspace_alloc(N, 0);
+    qt_result *r = qt_result_alloc(N);
+    double *P = malloc(N * sizeof(double)), h[N], g[N], T[N];
+    double complex *R = malloc((size_t)N * N * sizeof(double complex));
+    const double gs[3] = {0.1, 0.4, 0.45}, gammas[3] = {1.0, 1.0, 0.05};
+    for (int t = 0; t < 3; t++) {
+        for (int k = 0; k < N; k++) h[k] = 1.0, g[k] = gs[t], T[k] = 0.8 - 0.7 * k / (N - 1.0);
+        test_chain_init(tc, N, h, g, T, gammas[t], QT_SPECTRAL_FLAT, QT_BATH_QUANTUM);
+        assert_true(refined_against_elimination(mw, &tc->c, r, P, R) < 1e-12);
+        assert_int_equal(mw->schur, 1);
+        if (t == 0) assert_int_equal(mw->refined, 1);
+    }
+    free(P), free(R), free(tc);
+    qt_result_free(&r);
+    qt_me_workspace_free(&mw);
+}
+
 static void local_closed_form_matches_dense(void **state)
 {
     sweep_random_chains(state, QT_ME_LOCAL, qt_chain_local_solve);
@@ -502,6 +567,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(redfield_residual_check_falls_back_to_schur, setup,
                                         teardown),
         cmocka_unit_test(redfield_long_chain_routes_agree),
+        cmocka_unit_test_setup_teardown(redfield_refinement_matches_dense, setup, teardown),
+        cmocka_unit_test(redfield_refinement_long_chain),
         cmocka_unit_test_setup_teardown(local_closed_form_matches_dense, setup, teardown),
         cmocka_unit_test_setup_teardown(local_elimination_matches_dense, setup, teardown),
         cmocka_unit_test_setup_teardown(local_sites_in_boltzmann_ratio, setup, teardown),

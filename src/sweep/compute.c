@@ -52,13 +52,10 @@ void sw_compute_free(sw_compute *c)
     c->count_buf = NULL;
 }
 
-/* Emulation: a result that depends on the point alone. */
-static void emulated_result(const sw_config *cfg, int N, int64_t flat, qt_result *r)
+/* Emulation: the fields of a result that vary with the point */
+static void emulated_scalars(int64_t flat, qt_result *r)
 {
     double x = (double)flat;
-    r->status = QT_OK;
-    r->n_pop = r->n_baths = cfg->model == QT_MODEL_NSITE ? N : 3;
-    for (int k = 0; k < r->n_pop; k++) r->population[k] = 1.0 / r->n_pop, r->heat_current[k] = 0.0;
     double *fields[] = {&r->energy,
                         &r->x_cm,
                         &r->phi,
@@ -77,6 +74,15 @@ static void emulated_result(const sw_config *cfg, int N, int64_t flat, qt_result
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) *fields[i] = x;
     r->relaxation_rates[0] = r->relaxation_rates[1] = x;
     r->oscillator_roots[0] = r->oscillator_roots[1] = x;
+}
+
+/* Emulation: the arrays and flags of a result, the same for every point of
+ * a block (set once per batch) */
+static void emulated_result(const sw_config *cfg, int N, qt_result *r)
+{
+    r->status = QT_OK;
+    r->n_pop = r->n_baths = cfg->model == QT_MODEL_NSITE ? N : 3;
+    for (int k = 0; k < r->n_pop; k++) r->population[k] = 1.0 / r->n_pop, r->heat_current[k] = 0.0;
     r->phase = 0;
     r->peak_site = 1;
 }
@@ -95,8 +101,9 @@ static void emulate_batch(sw_compute *c, const sw_block *blk, int64_t start, int
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR) {
     }
     if (poll) poll(poll_arg);
+    emulated_result(c->cfg, blk->N, c->res);
     for (int64_t i = 0; i < count; i++) {
-        emulated_result(c->cfg, blk->N, start + i, c->res);
+        emulated_scalars(start + i, c->res);
         sw_pack_point(c->cfg, blk->N, blk->col, c->res, i, count, packed);
     }
 }

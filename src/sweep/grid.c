@@ -65,6 +65,7 @@ int sw_grid_build(const sw_config *cfg, sw_grid *g, char *msg, size_t msglen)
         if (k->rec > g->max_rec) g->max_rec = k->rec;
         g->order[b] = b;
     }
+    sw_grid_plan_batches(g, 1);
     /* most expensive first (insertion sort: a handful of blocks) */
     for (int i = 1; i < g->n_blocks; i++)
         for (int j = i; j > 0 && g->blk[g->order[j]].cost > g->blk[g->order[j - 1]].cost; j--) {
@@ -100,12 +101,44 @@ void sw_grid_unravel(const sw_config *cfg, int64_t flat, int64_t *idx)
     }
 }
 
+static int64_t batch_cap(const sw_block *b, int workers)
+{
+    int64_t scale = workers > SW_BATCH_WORKERS ? workers / SW_BATCH_WORKERS : 1;
+    int64_t by_bytes = SW_BATCH_BYTES / ((int64_t)b->rec * (int64_t)sizeof(double));
+    int64_t most = SW_BATCH_MAX * scale < by_bytes ? SW_BATCH_MAX * scale : by_bytes;
+    if (most < SW_BATCH_MAX) most = SW_BATCH_MAX;
+    double n = SW_BATCH_SECONDS * (double)scale / b->cost;
+    if (n < 1) return 1;
+    if (n > (double)most) return most;
+    return (int64_t)n;
+}
+
+void sw_grid_plan_batches(sw_grid *g, int workers)
+{
+    for (int b = 0; b < g->n_blocks; b++) g->blk[b].cap = batch_cap(&g->blk[b], workers);
+}
+
 int64_t sw_batch_cap(const sw_block *b)
 {
-    double n = SW_BATCH_SECONDS / b->cost;
-    if (n < 1) return 1;
-    if (n > SW_BATCH_MAX) return SW_BATCH_MAX;
-    return (int64_t)n;
+    return b->cap;
+}
+
+int64_t sw_grid_batch_doubles(const sw_grid *g)
+{
+    int64_t most = 0;
+    for (int b = 0; b < g->n_blocks; b++)
+        if (g->blk[b].cap * g->blk[b].rec > most) most = g->blk[b].cap * g->blk[b].rec;
+    return most;
+}
+
+int64_t sw_grid_batch_sites(const sw_grid *g)
+{
+    int64_t most = 0;
+    for (int b = 0; b < g->n_blocks; b++) {
+        int64_t sites = g->blk[b].cap * (g->blk[b].N > 4 ? g->blk[b].N : 4);
+        if (sites > most) most = sites;
+    }
+    return most;
 }
 
 int sw_flat_boxes(int rank, const int64_t *dims, int64_t start, int64_t count, int64_t *off,

@@ -16,6 +16,7 @@ typedef struct {
     int rec;         /* doubles per packed point (outputs.h) */
     int col[SW_MAX_OUT];
     double cost; /* estimated seconds per point (scheduling only) */
+    int64_t cap; /* largest batch (points): sw_grid_plan_batches */
 } sw_block;
 
 typedef struct {
@@ -41,10 +42,20 @@ void sw_grid_unravel(const sw_config *cfg, int64_t flat, int64_t *idx);
 double sw_emulated_cost(void);
 
 /* Largest batch (points) worth handing out at once for a block: about
- * SW_BATCH_SECONDS of work, at most SW_BATCH_MAX points. */
+ * SW_BATCH_SECONDS of work, at most SW_BATCH_MAX points, for up to
+ * SW_BATCH_WORKERS workers. With more, both grow by W / SW_BATCH_WORKERS
+ * (rank 0's message rate stays bounded), the points only while a batch's
+ * record stays under SW_BATCH_BYTES. Every rank plans with the same W. */
 #define SW_BATCH_SECONDS 0.04
 #define SW_BATCH_MAX     4096
+#define SW_BATCH_WORKERS 16
+#define SW_BATCH_BYTES   ((int64_t)8 << 20)
+void sw_grid_plan_batches(sw_grid *g, int workers);
 int64_t sw_batch_cap(const sw_block *b);
+/* Largest batch of the grid in doubles of its records, and in sites
+ * (points x max(N, 4): the writers' int32 scratch). */
+int64_t sw_grid_batch_doubles(const sw_grid *g);
+int64_t sw_grid_batch_sites(const sw_grid *g);
 
 /* Decompose the flat range [start, start + count) of an array with `rank`
  * dims into at most 2 rank - 1 boxes (hyperslabs): box k has offset

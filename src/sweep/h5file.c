@@ -283,8 +283,8 @@ static sw_writer_state *h5_alloc(const sw_config *cfg, const sw_grid *g)
         for (int k = 0; k < SW_MAX_OUT; k++) hb->dset[k] = -1;
         for (int e = 0; e < SW_EXT_COUNT; e++) hb->space[e] = -1;
     }
-    const size_t scratch =
-        (size_t)SW_BATCH_MAX * (size_t)(g->max_N > 4 ? g->max_N : 4) * sizeof(int32_t);
+    const int64_t sites = sw_grid_batch_sites(g);
+    const size_t scratch = (size_t)(sites > SW_BATCH_MAX ? sites : SW_BATCH_MAX) * sizeof(int32_t);
     w->scratch = malloc(scratch);
     w->cap_pending = w->cap_durable = 256;
     w->pending = malloc(w->cap_pending * sizeof *w->pending);

@@ -50,8 +50,7 @@ int sw_raw_open(sw_raw_writer *w, const char *path, const sw_raw_layout *lay, co
         sw_raw_close(w);
         return -1;
     }
-    const size_t per_point = (size_t)(g->max_N > 4 ? g->max_N : 4) * sizeof(int32_t);
-    w->scratch = malloc((size_t)SW_BATCH_MAX * per_point);
+    w->scratch = malloc((size_t)sw_grid_batch_sites(g) * sizeof(int32_t));
     if (!w->scratch) {
         snprintf(msg, msglen, "out of memory for the write buffer");
         sw_raw_close(w);

@@ -129,6 +129,35 @@ static void failed_point_is_packed_as_fill(void **state)
 
 /* The writer turns every row's unit and long_name into CF attributes: a row
  * added without them would be written without units. */
+/* Batch caps: unchanged up to SW_BATCH_WORKERS workers; with more, the
+ * seconds and the points grow by W / SW_BATCH_WORKERS, the points only while
+ * a batch's record stays under SW_BATCH_BYTES; the writers' buffers follow
+ * the largest batch. */
+static void batches_grow_with_workers(void **state)
+{
+    (void)state;
+    sw_block blk[3] = {{.N = 10, .rec = 2, .cost = 2.5e-6},
+                       {.N = 10, .rec = 200, .cost = 2.5e-6},
+                       {.N = 200, .rec = 410, .cost = 5e-3}};
+    int order[3] = {0, 1, 2};
+    sw_grid g = {.n_blocks = 3, .blk = blk, .order = order};
+    for (int w = 1; w <= SW_BATCH_WORKERS; w *= 4) {
+        sw_grid_plan_batches(&g, w);
+        assert_int_equal(sw_batch_cap(&blk[0]), SW_BATCH_MAX);
+        assert_int_equal(sw_batch_cap(&blk[1]), SW_BATCH_MAX);
+        assert_int_equal(sw_batch_cap(&blk[2]), 8); /* 0.04 s / 5 ms */
+    }
+    sw_grid_plan_batches(&g, 256); /* scale 16: 0.64 s, 65536 points */
+    assert_int_equal(sw_batch_cap(&blk[0]), 16 * SW_BATCH_MAX);
+    assert_int_equal(sw_batch_cap(&blk[1]), SW_BATCH_BYTES / (200 * 8)); /* 5242 */
+    assert_int_equal(sw_batch_cap(&blk[2]), 128);
+    assert_int_equal(sw_grid_batch_doubles(&g), 5242 * 200);
+    assert_int_equal(sw_grid_batch_sites(&g), 16 * SW_BATCH_MAX * 10);
+    blk[1].rec = 4000; /* a record larger than SW_BATCH_BYTES / SW_BATCH_MAX */
+    sw_grid_plan_batches(&g, 256);
+    assert_int_equal(sw_batch_cap(&blk[1]), SW_BATCH_MAX);
+}
+
 static void every_output_has_cf_metadata(void **state)
 {
     (void)state;
@@ -169,6 +198,7 @@ int main(void)
         cmocka_unit_test(flat_boxes_cover_range),
         cmocka_unit_test(config_axes_and_points),
         cmocka_unit_test(failed_point_is_packed_as_fill),
+        cmocka_unit_test(batches_grow_with_workers),
         cmocka_unit_test(every_output_has_cf_metadata),
         cmocka_unit_test(outputs_agree_with_core_observables),
     };

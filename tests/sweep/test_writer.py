@@ -57,6 +57,21 @@ for cfg in ("small_nsite.yaml", "small_lambda.yaml", "small_vee_meandiff.yaml"):
             check(summary(err) == want, f"{label}: summary {summary(err)} = 1 rank's {want}")
             remove(out)
 
+# 34 ranks: 33 workers, more than SW_BATCH_WORKERS, so batches grow past
+# the 4096 points of the runs above (larger messages and write buffers)
+one = f"{d}/wide_1.h5"
+remove(one)
+rc, err = run_sweep(0, config("wide_nsite.yaml"), one)
+check(rc == 0, f"wide_nsite at 1 rank: exit 0 ({err[-300:]})")
+for mode in ("workers", "master"):
+    out = f"{d}/wide_34_{mode}.h5"
+    remove(out)
+    rc, err = run_sweep(34, config("wide_nsite.yaml"), out, "--writer", mode)
+    check(rc == 0, f"wide_nsite, 34 ranks, --writer {mode}: exit 0 ({err[-400:]})")
+    compare_files(one, out, f"wide_nsite, 34 ranks, --writer {mode} vs 1 rank")
+    remove(out)
+remove(one)
+
 # the default with workers is --writer workers
 out = f"{d}/default.h5"
 remove(out)

@@ -107,7 +107,8 @@ static int64_t batch_cap(const sw_block *b, int workers)
     int64_t by_bytes = SW_BATCH_BYTES / ((int64_t)b->rec * (int64_t)sizeof(double));
     int64_t most = SW_BATCH_MAX * scale < by_bytes ? SW_BATCH_MAX * scale : by_bytes;
     if (most < SW_BATCH_MAX) most = SW_BATCH_MAX;
-    double n = SW_BATCH_SECONDS * (double)scale / b->cost;
+    double seconds = SW_BATCH_SECONDS * (double)scale;
+    double n = (seconds < SW_BATCH_SECONDS_MAX ? seconds : SW_BATCH_SECONDS_MAX) / b->cost;
     if (n < 1) return 1;
     if (n > (double)most) return most;
     return (int64_t)n;

@@ -44,12 +44,15 @@ double sw_emulated_cost(void);
 /* Largest batch (points) worth handing out at once for a block: about
  * SW_BATCH_SECONDS of work, at most SW_BATCH_MAX points, for up to
  * SW_BATCH_WORKERS workers. With more, both grow by W / SW_BATCH_WORKERS
- * (rank 0's message rate stays bounded), the points only while a batch's
- * record stays under SW_BATCH_BYTES. Every rank plans with the same W. */
-#define SW_BATCH_SECONDS 0.04
-#define SW_BATCH_MAX     4096
-#define SW_BATCH_WORKERS 16
-#define SW_BATCH_BYTES   ((int64_t)8 << 20)
+ * (rank 0's message rate stays bounded), the seconds up to
+ * SW_BATCH_SECONDS_MAX (the tail's granularity), the points while a
+ * batch's record stays under SW_BATCH_BYTES. Every rank plans with the
+ * same W. */
+#define SW_BATCH_SECONDS     0.04
+#define SW_BATCH_SECONDS_MAX 0.16
+#define SW_BATCH_MAX         4096
+#define SW_BATCH_WORKERS     16
+#define SW_BATCH_BYTES       ((int64_t)8 << 20)
 void sw_grid_plan_batches(sw_grid *g, int workers);
 int64_t sw_batch_cap(const sw_block *b);
 /* Largest batch of the grid in doubles of its records, and in sites

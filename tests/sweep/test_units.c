@@ -147,12 +147,15 @@ static void batches_grow_with_workers(void **state)
         assert_int_equal(sw_batch_cap(&blk[1]), SW_BATCH_MAX);
         assert_int_equal(sw_batch_cap(&blk[2]), 8); /* 0.04 s / 5 ms */
     }
-    sw_grid_plan_batches(&g, 256); /* scale 16: 0.64 s, 65536 points */
-    assert_int_equal(sw_batch_cap(&blk[0]), 16 * SW_BATCH_MAX);
+    sw_grid_plan_batches(&g, 256); /* scale 16: 65536 points, 0.64 s capped at 0.16 s */
+    assert_in_range(sw_batch_cap(&blk[0]), 63999, 64000); /* 0.16 / 2.5e-6, rounded down */
     assert_int_equal(sw_batch_cap(&blk[1]), SW_BATCH_BYTES / (200 * 8)); /* 5242 */
-    assert_int_equal(sw_batch_cap(&blk[2]), 128);
+    assert_int_equal(sw_batch_cap(&blk[2]), 32);
     assert_int_equal(sw_grid_batch_doubles(&g), 5242 * 200);
-    assert_int_equal(sw_grid_batch_sites(&g), 16 * SW_BATCH_MAX * 10);
+    assert_int_equal(sw_grid_batch_sites(&g), sw_batch_cap(&blk[0]) * 10);
+    sw_grid_plan_batches(&g, 32); /* scale 2: 0.08 s, 8192 points */
+    assert_int_equal(sw_batch_cap(&blk[0]), 2 * SW_BATCH_MAX);
+    assert_int_equal(sw_batch_cap(&blk[2]), 16);
     blk[1].rec = 4000; /* a record larger than SW_BATCH_BYTES / SW_BATCH_MAX */
     sw_grid_plan_batches(&g, 256);
     assert_int_equal(sw_batch_cap(&blk[1]), SW_BATCH_MAX);

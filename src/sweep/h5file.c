@@ -19,8 +19,6 @@
 #define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +29,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "bgsync.h"
 #include "h5attr.h"
 
 #include "outputs.h"
@@ -55,16 +54,6 @@ typedef struct {
     hid_t space[SW_EXT_COUNT]; /* file spaces by extent kind, reused */
 } h5_block;
 
-/* The fdatasync of a group commit runs in a helper thread (which calls
- * nothing else), so the master goes on receiving and writing meanwhile. */
-typedef struct {
-    pthread_t thread;
-    int running;         /* started, not yet joined */
-    atomic_int finished; /* set by the thread when fdatasync returned */
-    int fd, err;         /* err: its errno, 0 on success */
-    size_t covers;       /* pending[0, covers) were written before it started */
-} h5_sync;
-
 /* A written batch whose done flags wait for the next commit. */
 typedef struct {
     int b;
@@ -83,7 +72,7 @@ struct sw_writer_state {
     void *scratch; /* integer conversions and done flags of one batch */
     h5_pending *pending;
     size_t n_pending, cap_pending;
-    h5_sync sync;
+    sw_bgsync sync;      /* the group commit's fdatasync; covers: pending[0, covers) */
     h5_pending *durable; /* batches other processes wrote and synced: done flags to write */
     size_t n_durable, cap_durable;
     int done_unsynced; /* done flags of those written since the last sync started */
@@ -893,7 +882,7 @@ static int h5_write_batch(sw_writer_state *w, int b, int64_t start, int64_t coun
     if (queue_done(w, b, start, count)) return -1;
     /* a background sync that has finished: its batches get their done
      * flags now rather than at the next commit */
-    if (w->sync.running && atomic_load(&w->sync.finished)) return finish_sync(w);
+    if (sw_bgsync_finished(&w->sync)) return finish_sync(w);
     return 0;
 }
 
@@ -947,14 +936,6 @@ static int write_durable(sw_writer_state *w)
     return 0;
 }
 
-static void *sync_thread(void *arg)
-{
-    h5_sync *y = arg;
-    y->err = fdatasync(y->fd) ? errno : 0;
-    atomic_store(&y->finished, 1);
-    return NULL;
-}
-
 /* The done flags of pending[0, n), whose data is durable; the queue moves up. */
 static int mark_done(sw_writer_state *w, size_t n)
 {
@@ -970,12 +951,10 @@ static int mark_done(sw_writer_state *w, size_t n)
 /* Wait for the background sync and mark what it made durable. */
 static int finish_sync(sw_writer_state *w)
 {
-    h5_sync *y = &w->sync;
-    if (!y->running) return 0;
-    pthread_join(y->thread, NULL);
-    y->running = 0;
-    if (y->err) return errno = y->err, fail(w, "fdatasync: %s", strerror(y->err));
-    return mark_done(w, y->covers);
+    if (!w->sync.running) return 0;
+    int err = sw_bgsync_join(&w->sync);
+    if (err) return errno = err, fail(w, "fdatasync: %s", strerror(err));
+    return mark_done(w, (size_t)w->sync.covers);
 }
 
 /* Everything written so far durable and marked done, now. */
@@ -995,17 +974,13 @@ static int commit_now(sw_writer_state *w)
  * failure, never ignored. */
 static int h5_flush(sw_writer_state *w)
 {
-    h5_sync *y = &w->sync;
+    sw_bgsync *y = &w->sync;
     if (!w->writable || w->broken) return w->broken ? -1 : 0;
-    if (y->running && !atomic_load(&y->finished)) return 0; /* next time */
+    if (y->running && !sw_bgsync_finished(y)) return 0; /* next time */
     if (finish_sync(w) || write_durable(w)) return -1;
     if (!w->n_pending && !w->done_unsynced) return 0;
     w->done_unsynced = 0; /* the done flags written so far: durable with this sync */
-    y->fd = w->fd;
-    y->covers = w->n_pending;
-    atomic_store(&y->finished, 0);
-    if (pthread_create(&y->thread, NULL, sync_thread, y)) return commit_now(w);
-    y->running = 1;
+    if (sw_bgsync_start(y, w->fd, (int64_t)w->n_pending)) return commit_now(w);
     return 0;
 }
 
@@ -1025,7 +1000,7 @@ static int h5_note_written(sw_writer_state *w, int b, int64_t start, int64_t cou
     if (w->broken || !w->writable) return -1;
     if (count <= 0) return 0;
     if (queue_done(w, b, start, count)) return -1;
-    if (w->sync.running && atomic_load(&w->sync.finished)) return finish_sync(w);
+    if (sw_bgsync_finished(&w->sync)) return finish_sync(w);
     return 0;
 }
 
@@ -1168,7 +1143,7 @@ static int h5_close(sw_writer_state *w, char *msg, size_t msglen)
 {
     if (!w) return 0;
     int rc = !w->writable ? 0 : w->broken ? -1 : commit_now(w);
-    if (w->sync.running) pthread_join(w->sync.thread, NULL); /* after a failure */
+    sw_bgsync_join(&w->sync); /* after a failure */
     const int fd = w->writable && w->fd >= 0 ? dup(w->fd) : -1;
     close_ids(w);
     /* HDF5 1.10 cannot survive a write failing inside H5Fclose (its

@@ -61,8 +61,7 @@ int sw_raw_open(sw_raw_writer *w, const char *path, const sw_raw_layout *lay, co
 
 void sw_raw_close(sw_raw_writer *w)
 {
-    if (w->sync.running) pthread_join(w->sync.thread, NULL); /* after a failure */
-    w->sync.running = 0;
+    sw_bgsync_join(&w->sync); /* after a failure */
     if (w->fd >= 0) close(w->fd);
     w->fd = -1;
     free(w->scratch);
@@ -126,35 +125,25 @@ int sw_raw_write_batch(sw_raw_writer *w, int b, int64_t start, int64_t count, co
     return 0;
 }
 
-static void *sync_thread(void *arg)
-{
-    sw_raw_sync *y = arg;
-    y->err = fdatasync(y->fd) ? errno : 0;
-    atomic_store(&y->finished, 1);
-    return NULL;
-}
-
 /* Wait for the background sync (if any); synced moves up to what it covered. */
 static int join_sync(sw_raw_writer *w)
 {
-    sw_raw_sync *y = &w->sync;
-    if (!y->running) return 0;
-    pthread_join(y->thread, NULL);
-    y->running = 0;
-    if (y->err) {
-        snprintf(w->error, sizeof w->error, "fdatasync: %s", strerror(y->err));
+    if (!w->sync.running) return 0;
+    int err = sw_bgsync_join(&w->sync);
+    if (err) {
+        snprintf(w->error, sizeof w->error, "fdatasync: %s", strerror(err));
         return -1;
     }
-    w->synced = y->covers;
+    w->synced = w->sync.covers;
     return 0;
 }
 
 int sw_raw_maybe_sync(sw_raw_writer *w, double every, int force)
 {
-    sw_raw_sync *y = &w->sync;
+    sw_bgsync *y = &w->sync;
     const double now = sw_now();
     if (w->local) return 0; /* rank 0's fdatasync writes back the node's page cache */
-    if (y->running && (force || atomic_load(&y->finished)) && join_sync(w)) return -1;
+    if ((force ? y->running : sw_bgsync_finished(y)) && join_sync(w)) return -1;
     if (w->synced == w->written) return 0;
     if (force || w->written - w->synced >= SW_RAW_MAX_UNSYNCED) {
         if (join_sync(w)) return -1;
@@ -168,10 +157,6 @@ int sw_raw_maybe_sync(sw_raw_writer *w, double every, int force)
     }
     if (y->running || now - w->last_sync < every) return 0;
     w->last_sync = now;
-    y->fd = w->fd;
-    y->covers = w->written;
-    atomic_store(&y->finished, 0);
-    if (pthread_create(&y->thread, NULL, sync_thread, y)) return sw_raw_maybe_sync(w, every, 1);
-    y->running = 1;
+    if (sw_bgsync_start(y, w->fd, w->written)) return sw_raw_maybe_sync(w, every, 1);
     return 0;
 }

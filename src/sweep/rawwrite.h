@@ -20,11 +20,10 @@
 #ifndef QT_SWEEP_RAWWRITE_H
 #define QT_SWEEP_RAWWRITE_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bgsync.h"
 #include "config.h"
 #include "grid.h"
 
@@ -52,15 +51,6 @@ void sw_raw_layout_free(sw_raw_layout *lay);
  * (it waits for a sync then). */
 #define SW_RAW_MAX_UNSYNCED 256
 
-/* The background fdatasync (the thread calls nothing else). */
-typedef struct {
-    pthread_t thread;
-    int running;         /* started, not yet joined */
-    atomic_int finished; /* set by the thread when fdatasync returned */
-    int fd, err;         /* err: its errno, 0 on success */
-    int64_t covers;      /* batches written before it started */
-} sw_raw_sync;
-
 typedef struct {
     const sw_config *cfg;
     const sw_grid *g;
@@ -71,8 +61,8 @@ typedef struct {
     int64_t synced;   /* of those, on stable storage (fdatasync returned) */
     double last_sync; /* sw_now() when the last fdatasync started (or of opening) */
     int local;        /* on rank 0's node: rank 0's own sync covers these writes, none here */
-    sw_raw_sync sync;
-    char error[256]; /* the last failure */
+    sw_bgsync sync;   /* covers: batches written before it started */
+    char error[256];  /* the last failure */
 } sw_raw_writer;
 
 /* Open path for writing and check it is the file of the layout. 0, or -1

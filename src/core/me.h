@@ -129,6 +129,11 @@ int qt_chain_redfield_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r
  * form R = r 1 unless a site cannot decay). */
 int qt_chain_sector_solve(const qt_chain *c, qt_me_workspace *mw, qt_result *r,
                           qt_master_equation me);
+/* The excited block's source of the ground populations P in the basis of
+ * W (eigen or Schur): S = Y^T diag(P) X^* + its conjugate transpose, into
+ * S (scratch: N x N). */
+void qt_me_source(int N, const qt_me_workspace *mw, const double *P, double complex *S,
+                  double complex *scratch);
 /* Solve T X + X T^dag = S in place for one Hermitian S on the Schur route
  * (whole S in, whole Hermitian X out). */
 void qt_me_lyapunov(int N, qt_me_workspace *mw, double complex *S);

@@ -465,21 +465,25 @@ static int ground_populations(int N, qt_me_workspace *mw)
     return QT_OK;
 }
 
-/* R = W (Cauchy o (S + S^dag)) W^dag, S = Y^T diag(P) X^*; then trace 1 */
-static int excited_block(int N, qt_me_workspace *mw)
+void qt_me_source(int N, const qt_me_workspace *mw, const double *P, double complex *S,
+                  double complex *scratch)
 {
-    size_t nn = qt_square(N);
     for (int a = 0; a < N; a++)
         for (int j = 0; j < N; j++) {
             size_t i = qt_offset(j, a, N);
-            mw->QT[i] = mw->P[j] * conj(mw->XT[i]);
+            S[i] = P[j] * conj(mw->XT[i]);
         }
-    zmul(N, CblasTrans, mw->YT, CblasNoTrans, mw->QT, mw->PT);
+    zmul(N, CblasTrans, mw->YT, CblasNoTrans, S, scratch); /* Y^T diag(P) X^* */
     for (int b = 0; b < N; b++)
-        for (int a = 0; a < N; a++) {
-            size_t i = qt_offset(a, b, N);
-            mw->QT[i] = mw->PT[i] + conj(mw->PT[qt_offset(b, a, N)]);
-        }
+        for (int a = 0; a < N; a++)
+            S[qt_offset(a, b, N)] = scratch[qt_offset(a, b, N)] + conj(scratch[qt_offset(b, a, N)]);
+}
+
+/* R = W (Cauchy o S) W^dag for the source S of P; then trace 1 */
+static int excited_block(int N, qt_me_workspace *mw)
+{
+    size_t nn = qt_square(N);
+    qt_me_source(N, mw, mw->P, mw->QT, mw->PT);
     qt_me_lyapunov(N, mw, mw->QT);
     zmul(N, CblasNoTrans, mw->W, CblasNoTrans, mw->QT, mw->PT);
     zmul(N, CblasNoTrans, mw->PT, CblasConjTrans, mw->W, mw->R);

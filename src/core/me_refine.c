@@ -124,17 +124,7 @@ static void exact_product(int N, qt_me_workspace *mw, const double *z, double *o
     const double *cs = mw->eq, *rs = mw->eq + N;
     double *P = mw->site_diag, total = 0.0;
     for (int j = 0; j < N; j++) P[j] = cs[j] * z[j], total += P[j];
-    for (int a = 0; a < N; a++)
-        for (int j = 0; j < N; j++) {
-            size_t i = qt_offset(j, a, N);
-            mw->Z1[i] = P[j] * conj(mw->XT[i]);
-        }
-    cblas_zgemm(CblasColMajor, CblasTrans, CblasNoTrans, N, N, N, &ZONE, mw->YT, N, mw->Z1, N,
-                &ZZERO, mw->Z2, N); /* Y^T diag(P) X^* */
-    for (int b = 0; b < N; b++)
-        for (int a = 0; a < N; a++)
-            mw->Z1[qt_offset(a, b, N)] =
-                mw->Z2[qt_offset(a, b, N)] + conj(mw->Z2[qt_offset(b, a, N)]);
+    qt_me_source(N, mw, P, mw->Z1, mw->Z2);
     qt_me_lyapunov(N, mw, mw->Z1);
     cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, &ZONE, mw->PT, N, mw->Z1, N,
                 &ZZERO, mw->Z2, N); /* rows k: p_k^T X */

@@ -21,7 +21,7 @@ static double point_cost(const sw_config *cfg, int N)
     return t;
 }
 
-int sw_grid_build(const sw_config *cfg, sw_grid *g, char *msg, size_t msglen)
+int sw_grid_build(const sw_config *cfg, int workers, sw_grid *g, char *msg, size_t msglen)
 {
     memset(g, 0, sizeof *g);
     int64_t per_block = 1;
@@ -65,7 +65,7 @@ int sw_grid_build(const sw_config *cfg, sw_grid *g, char *msg, size_t msglen)
         if (k->rec > g->max_rec) g->max_rec = k->rec;
         g->order[b] = b;
     }
-    sw_grid_plan_batches(g, 1);
+    sw_grid_plan_batches(g, workers);
     /* most expensive first (insertion sort: a handful of blocks) */
     for (int i = 1; i < g->n_blocks; i++)
         for (int j = i; j > 0 && g->blk[g->order[j]].cost > g->blk[g->order[j - 1]].cost; j--) {

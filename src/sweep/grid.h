@@ -29,7 +29,9 @@ typedef struct {
     int min_eig;   /* index in cfg->out of min_eigenvalue, or -1 */
 } sw_grid;
 
-int sw_grid_build(const sw_config *cfg, sw_grid *g, char *msg, size_t msglen);
+/* The grid of cfg, its batch caps planned for `workers` computing ranks
+ * (sw_grid_plan_batches). */
+int sw_grid_build(const sw_config *cfg, int workers, sw_grid *g, char *msg, size_t msglen);
 void sw_grid_free(sw_grid *g);
 
 /* Axis indices of a flat index. */

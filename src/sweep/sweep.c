@@ -302,11 +302,11 @@ static void setup_process(sweep_run *r)
     MPI_Comm_free(&node);
 }
 
-/* Batch sizes for this run's workers (the same on every rank) */
-static int plan_batches(sweep_run *r)
+/* Ranks that compute points (rank 0 too when alone): every rank plans the
+ * batches with this same number. */
+static int computing_ranks(const sweep_run *r)
 {
-    sw_grid_plan_batches(&r->g, r->size > 1 ? r->size - 1 : 1);
-    return 0;
+    return r->size > 1 ? r->size - 1 : 1;
 }
 
 /* Rank 0: read, validate, plan the output; the config text in *text. */
@@ -318,7 +318,7 @@ static void plan_on_master(sweep_run *r, char **text)
     const size_t ml = sizeof r->msg;
     if (sw_read_file(r->a.config, text, &len, m, ml) ||
         sw_config_parse(r->a.config, *text, len, &r->cfg, m, ml) ||
-        sw_grid_build(&r->cfg, &r->g, m, ml) || plan_batches(r) ||
+        sw_grid_build(&r->cfg, computing_ranks(r), &r->g, m, ml) ||
         sw_outfile_plan(&r->file, r->a.out, r->a.resume, r->a.force, m, ml) ||
         check_disk(r->a.config, &r->cfg, &r->g, &r->file, m, ml) ||
         check_memory(&r->cfg, &r->g, r->size, r->local_ranks, m, ml)) {
@@ -355,7 +355,7 @@ static int share_config(sweep_run *r)
     if (r->rank != 0) /* same text, same parser: the same config */
         ok = !sw_config_parse(r->a.config, text, (size_t)r->plan.text_len, &r->cfg, r->msg,
                               sizeof r->msg) &&
-             !sw_grid_build(&r->cfg, &r->g, r->msg, sizeof r->msg) && !plan_batches(r);
+             !sw_grid_build(&r->cfg, computing_ranks(r), &r->g, r->msg, sizeof r->msg);
     free(text);
     if (ok) apply_threads(&r->cfg, r->a.threads);
     if (agree_max(r->comm, !ok)) {

@@ -80,7 +80,7 @@ static void config_axes_and_points(void **state)
     assert_int_equal(c.n_out, 3);                    /* status + the two asked for */
     assert_string_equal(sw_outputs[c.out[1]].name, "site_population"); /* table order */
     sw_grid g;
-    assert_int_equal(sw_grid_build(&c, &g, msg, sizeof msg), 0);
+    assert_int_equal(sw_grid_build(&c, 1, &g, msg, sizeof msg), 0);
     assert_int_equal(g.total, 2 * 5 * 3 * 2);
     assert_int_equal(g.order[0], 0); /* N = 12 is the more expensive group: first */
     int64_t idx[SW_MAX_AXES];

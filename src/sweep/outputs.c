@@ -10,9 +10,6 @@
 #define THREE ((1u << QT_MODEL_LAMBDA) | (1u << QT_MODEL_VEE))
 #define ALL   (NSITE | THREE)
 
-/* where a value lives in qt_result */
-enum { SRC_DOUBLE, SRC_INT, SRC_PTR, SRC_ARRAY };
-
 #define F(field) offsetof(qt_result, field)
 
 /* Units are in the parameter table's vocabulary (hbar = k_B = 1, energies
@@ -21,55 +18,55 @@ enum { SRC_DOUBLE, SRC_INT, SRC_PTR, SRC_ARRAY };
  * metadata"). */
 /* clang-format off */
 const sw_output sw_outputs[] = {
-    {"status", SW_I8, SW_EXT_1, ALL, 1, 0, SRC_INT, F(status),
+    {"status", SW_I8, SW_EXT_1, ALL, 1, 0, SW_SRC_INT, F(status),
      "qt_solve status: 0 ok, -1 not computed yet, >0 failure (qt_status_name)",
      "1", "solver status", -1},
-    {"site_population", SW_F64, SW_EXT_POP, NSITE, 1, 0, SRC_PTR, F(population),
+    {"site_population", SW_F64, SW_EXT_POP, NSITE, 1, 0, SW_SRC_PTR, F(population),
      "site populations p_k", "1", "site population p_k", 0},
-    {"populations", SW_F64, SW_EXT_POP, THREE, 1, 0, SRC_PTR, F(population),
+    {"populations", SW_F64, SW_EXT_POP, THREE, 1, 0, SW_SRC_PTR, F(population),
      "level populations: lambda [P1, P2, Pe], vee [Pg, P1, P2]", "1", "level population", 0},
-    {"x_cm", SW_F64, SW_EXT_1, NSITE, 1, 0, SRC_DOUBLE, F(x_cm), "centre of mass in [-1, 1]",
+    {"x_cm", SW_F64, SW_EXT_1, NSITE, 1, 0, SW_SRC_DOUBLE, F(x_cm), "centre of mass in [-1, 1]",
      "1", "centre of mass x_cm", 0},
-    {"phi", SW_F64, SW_EXT_1, NSITE, 1, 0, SRC_DOUBLE, F(phi),
+    {"phi", SW_F64, SW_EXT_1, NSITE, 1, 0, SW_SRC_DOUBLE, F(phi),
      "sign(T_L - T_R) x_cm: > 0 toward the cold end", "1", "thermophoresis phi", 0},
-    {"phase", SW_I8, SW_EXT_1, NSITE, 1, 0, SRC_INT, F(phase), "+1 / -1 / 0 from phi", "1",
+    {"phase", SW_I8, SW_EXT_1, NSITE, 1, 0, SW_SRC_INT, F(phase), "+1 / -1 / 0 from phi", "1",
      "thermophoresis phase (+1 cold end, -1 hot end)", -1},
-    {"peak_site", SW_I32, SW_EXT_1, NSITE, 1, 0, SRC_INT, F(peak_site), "argmax_k p_k (1-based)",
+    {"peak_site", SW_I32, SW_EXT_1, NSITE, 1, 0, SW_SRC_INT, F(peak_site), "argmax_k p_k (1-based)",
      "1", "most populated site", 1},
-    {"soret", SW_F64, SW_EXT_1, NSITE, 1, 0, SRC_DOUBLE, F(soret),
+    {"soret", SW_F64, SW_EXT_1, NSITE, 1, 0, SW_SRC_DOUBLE, F(soret),
      "S_T = -d ln p / dT (least squares)", "k_B/h", "Soret coefficient S_T", 0},
-    {"heat_current", SW_F64, SW_EXT_BATH, ALL, 1, 0, SRC_PTR, F(heat_current),
+    {"heat_current", SW_F64, SW_EXT_BATH, ALL, 1, 0, SW_SRC_PTR, F(heat_current),
      "J_k = -Tr[L_k(rho) H_S], heat into bath k", "h Gamma", "heat current into bath k", 0},
-    {"energy", SW_F64, SW_EXT_1, ALL, 1, 0, SRC_DOUBLE, F(energy), "Tr[rho H_S]", "h",
+    {"energy", SW_F64, SW_EXT_1, ALL, 1, 0, SW_SRC_DOUBLE, F(energy), "Tr[rho H_S]", "h",
      "mean energy", 0},
-    {"residual", SW_F64, SW_EXT_1, ALL, 1, 0, SRC_DOUBLE, F(residual), "||L rho||_1", "Gamma",
+    {"residual", SW_F64, SW_EXT_1, ALL, 1, 0, SW_SRC_DOUBLE, F(residual), "||L rho||_1", "Gamma",
      "steady-state residual", 0},
-    {"trace_error", SW_F64, SW_EXT_1, ALL, 0, 0, SRC_DOUBLE, F(trace_error), "|Tr rho - 1|", "1",
+    {"trace_error", SW_F64, SW_EXT_1, ALL, 0, 0, SW_SRC_DOUBLE, F(trace_error), "|Tr rho - 1|", "1",
      "trace error", 0},
-    {"min_eigenvalue", SW_F64, SW_EXT_1, ALL, 0, 0, SRC_DOUBLE, F(min_eigenvalue),
+    {"min_eigenvalue", SW_F64, SW_EXT_1, ALL, 0, 0, SW_SRC_DOUBLE, F(min_eigenvalue),
      "smallest eigenvalue of rho", "1", "smallest eigenvalue of rho", 0},
-    {"secular_ratio", SW_F64, SW_EXT_1, ALL, 0, 0, SRC_DOUBLE, F(secular_ratio),
+    {"secular_ratio", SW_F64, SW_EXT_1, ALL, 0, 0, SW_SRC_DOUBLE, F(secular_ratio),
      "largest decay rate of an eigenstate / smallest spacing of a bath's Bohr frequencies", "1",
      "secular ratio", 0},
-    {"relaxation_rate", SW_F64, SW_EXT_1, NSITE, 0, 1, SRC_DOUBLE, F(relaxation_rate),
+    {"relaxation_rate", SW_F64, SW_EXT_1, NSITE, 0, 1, SW_SRC_DOUBLE, F(relaxation_rate),
      "smallest nonzero -Re(lambda) of the population generator", "Gamma", "relaxation rate", 0},
-    {"delta", SW_F64, SW_EXT_1, THREE, 1, 0, SRC_DOUBLE, F(delta), "P2 - P1", "1",
+    {"delta", SW_F64, SW_EXT_1, THREE, 1, 0, SW_SRC_DOUBLE, F(delta), "P2 - P1", "1",
      "population difference P_2 - P_1", 0},
-    {"delta_formula", SW_F64, SW_EXT_1, THREE, 1, 0, SRC_DOUBLE, F(delta_formula),
+    {"delta_formula", SW_F64, SW_EXT_1, THREE, 1, 0, SW_SRC_DOUBLE, F(delta_formula),
      "Delta_ss of Eq. 8 (lambda) or Delta_V (vee)", "1", "closed-form population difference", 0},
-    {"x_mean", SW_F64, SW_EXT_1, THREE, 1, 0, SRC_DOUBLE, F(x_mean), "<X> = (d/2) Delta, Eq. 9",
+    {"x_mean", SW_F64, SW_EXT_1, THREE, 1, 0, SW_SRC_DOUBLE, F(x_mean), "<X> = (d/2) Delta, Eq. 9",
      "1", "mean position <X>", 0},
-    {"m_eff", SW_F64, SW_EXT_1, THREE, 1, 0, SRC_DOUBLE, F(m_eff), "m* = 1/(4 n_bar + 2)", "1",
+    {"m_eff", SW_F64, SW_EXT_1, THREE, 1, 0, SW_SRC_DOUBLE, F(m_eff), "m* = 1/(4 n_bar + 2)", "1",
      "effective mass m*", 0},
-    {"omega2", SW_F64, SW_EXT_1, THREE, 1, 0, SRC_DOUBLE, F(omega2), "Omega^2 (Omega_V^2 for vee)",
+    {"omega2", SW_F64, SW_EXT_1, THREE, 1, 0, SW_SRC_DOUBLE, F(omega2), "Omega^2 (Omega_V^2 for vee)",
      "Gamma^2", "squared oscillator frequency Omega^2", 0},
-    {"force", SW_F64, SW_EXT_1, THREE, 1, 0, SRC_DOUBLE, F(force), "F_q (Eq. 2) or F_V (Eq. 14)",
+    {"force", SW_F64, SW_EXT_1, THREE, 1, 0, SW_SRC_DOUBLE, F(force), "F_q (Eq. 2) or F_V (Eq. 14)",
      "Gamma^2", "thermophoretic force", 0},
-    {"force_highT", SW_F64, SW_EXT_1, THREE, 1, 0, SRC_DOUBLE, F(force_highT),
+    {"force_highT", SW_F64, SW_EXT_1, THREE, 1, 0, SW_SRC_DOUBLE, F(force_highT),
      "high-temperature force, Eq. 11", "Gamma^2", "high-temperature force", 0},
-    {"relaxation_rates", SW_F64, SW_EXT_PAIR, THREE, 0, 1, SRC_ARRAY, F(relaxation_rates),
+    {"relaxation_rates", SW_F64, SW_EXT_PAIR, THREE, 0, 1, SW_SRC_ARRAY, F(relaxation_rates),
      "the two nonzero -lambda of the rate generator, ascending", "Gamma", "relaxation rate", 0},
-    {"oscillator_roots", SW_F64, SW_EXT_PAIR, THREE, 0, 1, SRC_ARRAY, F(oscillator_roots),
+    {"oscillator_roots", SW_F64, SW_EXT_PAIR, THREE, 0, 1, SW_SRC_ARRAY, F(oscillator_roots),
      "-roots of m* l^2 + Gamma l + m* Omega^2 = 0 (Eq. 10), ascending", "Gamma",
      "oscillator root", 0},
 };
@@ -157,13 +154,13 @@ void sw_pack_point(const sw_config *cfg, int N, const int *col, const qt_result 
             continue;
         }
         switch (o->src) {
-        case SRC_DOUBLE:
+        case SW_SRC_DOUBLE:
             *dst = *(const double *)base;
             break;
-        case SRC_INT:
+        case SW_SRC_INT:
             *dst = (double)*(const int *)base;
             break;
-        case SRC_PTR:
+        case SW_SRC_PTR:
             memcpy(dst, *(double *const *)base, (size_t)e * sizeof(double));
             break;
         default:

@@ -18,6 +18,10 @@ typedef enum { SW_F64 = 0, SW_I8, SW_I32 } sw_type;
 /* per-point extent: 1, the populations (site / level), the baths, or a pair */
 typedef enum { SW_EXT_1 = 0, SW_EXT_POP, SW_EXT_BATH, SW_EXT_PAIR, SW_EXT_COUNT } sw_ext;
 
+/* where an output's value lives in qt_result: a double, an int, behind a
+ * pointer, an array member */
+typedef enum { SW_SRC_DOUBLE, SW_SRC_INT, SW_SRC_PTR, SW_SRC_ARRAY } sw_src;
+
 typedef struct {
     const char *name;
     sw_type type;
@@ -25,7 +29,7 @@ typedef struct {
     unsigned models;       /* bit (1 << qt_model) for each model that has it */
     int by_default;        /* written when the config has no `observables` key */
     int needs_gap;         /* needs qt_options.want_gap */
-    int src;               /* where the value lives in qt_result (outputs.c) */
+    sw_src src;            /* where the value lives in qt_result */
     size_t off;            /* offsetof in qt_result */
     const char *doc;       /* `description` attribute */
     const char *unit;      /* in the parameter table's vocabulary: "1", "h", "Gamma", ... */

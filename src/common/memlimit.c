@@ -152,3 +152,9 @@ double qt_memory_available(const char *root)
     fclose(f);
     return best;
 }
+
+void qt_touch_pages(void *p, size_t n)
+{
+    volatile char *c = p; /* volatile: a write of zeros after malloc may become calloc */
+    for (size_t i = 0; c && i < n; i += 4096) c[i] = 0;
+}

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/memlimit.h"
 #include "log.h"
 #include "outputs.h"
 
@@ -50,7 +51,9 @@ int sw_raw_open(sw_raw_writer *w, const char *path, const sw_raw_layout *lay, co
         sw_raw_close(w);
         return -1;
     }
-    w->scratch = malloc((size_t)sw_grid_batch_sites(g) * sizeof(int32_t));
+    const size_t scratch = (size_t)sw_grid_batch_sites(g) * sizeof(int32_t);
+    w->scratch = malloc(scratch);
+    qt_touch_pages(w->scratch, scratch);
     if (!w->scratch) {
         snprintf(msg, msglen, "out of memory for the write buffer");
         sw_raw_close(w);

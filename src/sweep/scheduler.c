@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "../common/exit_codes.h"
+#include "../common/memlimit.h"
 #include "log.h"
 #include "outputs.h"
 #include "signals.h"
@@ -99,7 +100,8 @@ typedef struct {
     int workers;
 } queue_t;
 
-static int next_batch(queue_t *q, int *b, int64_t *start, int64_t *count)
+/* The next batch, at most `share` of the block's cap. */
+static int next_batch(queue_t *q, double share, int *b, int64_t *start, int64_t *count)
 {
     while (q->oi < q->g->n_blocks) {
         const int bi = q->g->order[q->oi];
@@ -113,9 +115,12 @@ static int next_batch(queue_t *q, int *b, int64_t *start, int64_t *count)
         }
         /* guided self-scheduling: a share of what is left, capped at about
          * SW_BATCH_SECONDS of work, so the tail is made of short batches */
-        int64_t cap = sw_batch_cap(blk);
+        const int64_t full = sw_batch_cap(blk);
+        int64_t cap = (int64_t)(share * (double)full);
+        if (cap < 1) cap = 1;
         int64_t want = (q->left + 2 * q->workers - 1) / (2 * q->workers);
-        int64_t floor_n = cap / 16 > 16 ? cap / 16 : 16; /* tail batches: ~SW_BATCH_SECONDS / 16 */
+        int64_t floor_n =
+            full / 16 > 16 ? full / 16 : 16; /* tail batches: ~SW_BATCH_SECONDS / 16 */
         if (floor_n > cap) floor_n = cap;
         if (want > cap) want = cap;
         if (want < floor_n) want = floor_n;
@@ -222,7 +227,8 @@ static int run_single(const sw_grid *g, sw_writer *w, queue_t *q, sw_compute *co
     double last_progress = t0, last_flush = t0;
     int b, rc = 0;
     int64_t start, count;
-    while (!rc && !(st->stop_signal = sw_signal_caught()) && next_batch(q, &b, &start, &count)) {
+    while (!rc && !(st->stop_signal = sw_signal_caught()) &&
+           next_batch(q, 1.0, &b, &start, &count)) {
         sw_compute_batch(comp, b, start, count, buf, NULL, NULL);
         if (sw_writer_write_batch(w, b, start, count, buf)) {
             snprintf(msg, msglen, "writing %s points %lld..%lld failed: %s", g->blk[b].group,
@@ -285,13 +291,13 @@ typedef struct {
     int rc;
 } master_t;
 
-static void send_item(master_t *m, int w)
+static void send_item(master_t *m, int w, double share)
 {
     item_msg it = {ITEM_NONE, 0, 0, 0};
     int b;
     worker_state *ws = &m->w[w - 1];
     if (ws->none_sent) return;
-    if (!m->stopping && next_batch(m->q, &b, &it.start, &it.count)) {
+    if (!m->stopping && next_batch(m->q, share, &b, &it.start, &it.count)) {
         it.type = ITEM_WORK;
         it.block = b;
         ws->last_item_s = (double)it.count * m->q->g->blk[b].cost;
@@ -485,7 +491,7 @@ static void master_receive(master_t *m, double sleep_max)
         sw_log(0, "rank %d caught a stop signal: finishing the batches in flight, then stopping",
                w);
     }
-    send_item(m, w); /* reply first: the worker's queue stays full */
+    send_item(m, w, 1.0); /* reply first: the worker's queue stays full */
     if (m->opt->workers_write)
         master_note_written(m, w, &hdr);
     else if (hdr.count > 0)
@@ -514,7 +520,10 @@ static int run_master(MPI_Comm comm, int size, sw_writer *wr, queue_t *q, const 
     for (int w = 1; w < size; w++) {
         m.w[w - 1].last_heard = t0;
         m.w[w - 1].local = opt->workers_write && opt->local && opt->local[w];
-        send_item(&m, w), send_item(&m, w);
+        /* first batches of w/W of the full size: equal batches would end
+         * together, and W workers would pack and write at the same instant
+         * (one file's lock, the cores) and report at once, in every round */
+        send_item(&m, w, (double)w / (double)(size - 1)), send_item(&m, w, 1.0);
     }
     for (;;) {
         master_view v = look_at_workers(&m);
@@ -688,6 +697,8 @@ int sw_run(MPI_Comm comm, const sw_grid *g, sw_writer *w, uint8_t **done, sw_com
     worker_state *wst = rank == 0 ? calloc((size_t)size, sizeof(worker_state)) : NULL;
     written_batch *fifos =
         wst && opt->workers_write && size > 1 ? alloc_fifos(wst, size - 1) : NULL;
+    qt_touch_pages(b0, maxmsg);
+    if (b1) qt_touch_pages(b1, maxmsg);
     int ok = b0 && (rank == 0 ? wst != NULL : b1 != NULL), all_ok;
     if (wst && opt->workers_write && size > 1 && !fifos) ok = 0;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm);

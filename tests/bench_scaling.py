@@ -15,7 +15,7 @@ run takes about TARGET seconds if the scheduler were perfect.
 
 usage: tests/bench_scaling.py BUILD_DIR [--workers 16,64,256,512]
            [--costs 2.5e-6,5e-3,1,mixed] [--target 12] [--max-points 4000000]
-           [--writers workers,master]
+           [--writers workers,master] [--dir DIR]
 
 --writers: the sweep's --writer modes to run (each worker writes its own
 results, or rank 0 writes them all).
@@ -88,8 +88,11 @@ def main():
     ap.add_argument("--target", type=float, default=12.0)
     ap.add_argument("--max-points", type=int, default=4000000)
     ap.add_argument("--writers", default="workers,master")
+    ap.add_argument("--dir", default=None,
+                    help="where the sweep file goes (default: a temporary directory under "
+                         "TMPDIR); /dev/shm takes the disk's bandwidth out of the figures")
     a = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=a.dir) as tmp:
         for w in map(int, a.workers.split(",")):
             for c in a.costs.split(","):
                 for wr in a.writers.split(","):

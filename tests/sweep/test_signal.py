@@ -31,15 +31,13 @@ CASES = [("SIGTERM to every rank", 3, signal.SIGTERM, "ranks"),
          ("SIGTERM to one worker", 3, signal.SIGTERM, "worker"),
          ("SIGUSR1 to mpirun", 2, signal.SIGUSR1, "mpirun"),
          ("SIGINT to a singleton", 0, signal.SIGINT, "self")]
-def stop_and_resume(label, cfg, ref, ranks, sig, whom, after):
-    """Signal a sweep once `after` points are computed; exit 4, every
-    computed point saved, --resume completes a file equal to ref."""
+for label, ranks, sig, whom in CASES:
     out, cnt1, cnt2 = f"{d}/sig.h5", f"{d}/count1.txt", f"{d}/count2.txt"
     remove(out, cnt1, cnt2)
     p = start_sweep(ranks, cfg, out, "--progress", "0.1",
                     env=dict(ENV, QTHERMO_COUNT_FILE=cnt1, QTHERMO_FLUSH_SECONDS="0.05"))
     pids = rank_pids(p, ranks) if ranks else [p.pid]
-    check(wait_lines(cnt1, after, timeout=120), f"{label}: the sweep computed a while")
+    check(wait_lines(cnt1, 60000), f"{label}: the sweep computed a while")
     if whom == "mpirun" or whom == "self":
         os.kill(p.pid, sig)
     elif whom == "worker":
@@ -65,19 +63,4 @@ def stop_and_resume(label, cfg, ref, ranks, sig, whom, after):
           f"{label}: each point computed exactly once over both runs")
     compare_files(ref, out, f"{label}: resumed vs uninterrupted")
     print(f"{label}: stopped at {done.sum()}/{done.size}, resumed", flush=True)
-    remove(out, cnt1, cnt2)
-
-
-for label, ranks, sig, whom in CASES:
-    stop_and_resume(label, cfg, ref, ranks, sig, whom, 60000)
-
-# 34 ranks: 33 workers, more than SW_BATCH_WORKERS, so batches (and the
-# messages and write buffers) are larger than in the runs above
-wide = config("wide_signal.yaml")
-wide_ref = f"{d}/wide_ref.h5"
-remove(wide_ref)
-rc, err = run_sweep(0, wide, wide_ref)
-check(rc == 0, f"wide reference at 1 rank: exit 0 ({err[-300:]})")
-stop_and_resume("SIGTERM to every rank of 34", wide, wide_ref, 34, signal.SIGTERM, "ranks", 50000)
-remove(wide_ref)
 finish()

@@ -1,20 +1,24 @@
 """--writer master and --writer workers (each worker writes its own results
 into the one file, rank 0 only schedules and marks done) give files equal
-in every dataset and root attribute to a single-rank run at 2, 3 and 5
+in every dataset and root attribute to a single-rank run at 2, 3, 5 and 34
 ranks, every point done, and the same closing summary: rank 0 counts the
 statuses by reading back data other processes wrote, so a stale cache
 would show here. A bad --writer value is refused; a worker whose
-fdatasync fails ends the run with exit 1 and --resume completes the file."""
+fdatasync fails ends the run with exit 1 and --resume completes the file.
+A 34-rank run (batches past 4096 points) stopped by SIGTERM exits 4 and
+resumes to the 1-rank file, each point computed once."""
+import collections
 import os
 import re
+import signal
 import subprocess
 import sys
 
 import h5py
 import numpy as np
 
-from common import (ENV, MPIEXEC, QTHERMO, check, compare_files, config, finish, remove, run_sweep,
-                    workdir)
+from common import (ENV, MPIEXEC, QTHERMO, check, compare_files, config, counted, finish, rank_pids,
+                    remove, run_sweep, start_sweep, wait_lines, workdir)
 
 SHIM = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else "build/tests/sweep/libqt_iotrace.so"
 
@@ -71,6 +75,36 @@ for mode in ("workers", "master"):
     compare_files(one, out, f"wide_nsite, 34 ranks, --writer {mode} vs 1 rank")
     remove(out)
 remove(one)
+
+# SIGTERM to every rank of a 34-rank run (the larger batches: up to 33 x 2
+# in flight finish after the signal): exit 4, every computed point saved,
+# --resume computes the rest once and the file equals a 1-rank run
+wide = config("wide_signal.yaml")
+one, out, cnt1, cnt2 = (f"{d}/{n}" for n in ("wsig_1.h5", "wsig.h5", "wc1.txt", "wc2.txt"))
+remove(one, out, cnt1, cnt2)
+rc, err = run_sweep(0, wide, one)
+check(rc == 0, f"wide_signal at 1 rank: exit 0 ({err[-300:]})")
+p = start_sweep(34, wide, out, "--progress", "0.1",
+                env=dict(ENV, QTHERMO_COUNT_FILE=cnt1, QTHERMO_FLUSH_SECONDS="0.05"))
+pids = rank_pids(p, 34)
+check(wait_lines(cnt1, 50000, timeout=120), "34 ranks: the sweep computed a while")
+for pid in pids:
+    os.kill(pid, signal.SIGTERM)
+_, err = p.communicate(timeout=120)
+check(p.returncode == 4 and "--resume" in err, f"34 ranks, SIGTERM: exit 4 ({p.returncode}: {err[-400:]})")
+with h5py.File(out, "r") as f:
+    done = f["N10/done"][...].astype(bool)
+check(0 < done.sum() < done.size, f"34 ranks: stopped mid-sweep ({done.sum()}/{done.size})")
+c1 = collections.Counter(counted(cnt1))
+check(len(c1) == done.sum() and max(c1.values()) == 1,
+      f"34 ranks: every computed point was saved ({len(c1)} vs {done.sum()})")
+rc, err = run_sweep(34, wide, out, "--resume", env=dict(ENV, QTHERMO_COUNT_FILE=cnt2))
+c2 = collections.Counter(counted(cnt2))
+check(rc == 0 and not (set(c1) & set(c2)) and len(c1) + len(c2) == done.size,
+      f"34 ranks: resume computes each undone point once ({rc}: {err[-300:]})")
+compare_files(one, out, "34 ranks, stopped and resumed vs 1 rank")
+print(f"34 ranks: stopped at {done.sum()}/{done.size}, resumed", flush=True)
+remove(one, out, cnt1, cnt2)
 
 # the default with workers is --writer workers
 out = f"{d}/default.h5"

@@ -63,9 +63,9 @@ static void emulated_result(const sw_config *cfg, int N, qt_result *r)
     r->peak_site = 1;
 }
 
-/* Emulation: pack a batch column by column, not point by point: with
- * hundreds of emulated workers on two cores, the workers' own CPU per
- * point is what the harness would otherwise measure. Values taken from a
+/* Emulation: pack a batch column by column, not point by point: hundreds
+ * of emulated workers share two cores, so their own work per point must
+ * stay small beside the waiting the harness measures. Values taken from a
  * double field of qt_result (SW_SRC_DOUBLE, SW_SRC_ARRAY) are the point's
  * flat index, the others those of emulated_result. */
 static void emulate_pack(const sw_config *cfg, const sw_block *blk, const qt_result *r,

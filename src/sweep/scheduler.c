@@ -661,16 +661,12 @@ static int run_worker(worker_t *k)
     return 0;
 }
 
-/* Largest result message of the sweep. */
+/* Largest result message of the sweep: the largest batch's records, or
+ * an I/O error's text. */
 static size_t max_message(const sw_grid *g)
 {
-    size_t maxmsg = sizeof(result_hdr) + IOERR_TEXT;
-    for (int b = 0; b < g->n_blocks; b++) {
-        size_t s = sizeof(result_hdr) +
-                   (size_t)sw_batch_cap(&g->blk[b]) * (size_t)g->blk[b].rec * sizeof(double);
-        if (s > maxmsg) maxmsg = s;
-    }
-    return maxmsg;
+    const size_t records = (size_t)sw_grid_batch_doubles(g) * sizeof(double);
+    return sizeof(result_hdr) + (records > IOERR_TEXT ? records : IOERR_TEXT);
 }
 
 /* Master, workers write: each worker's queue of batches waiting for a
